@@ -1,0 +1,42 @@
+package io.ketch.server;
+
+import io.ketch.server.config.Flags;
+import io.ketch.server.config.ServerConfig;
+
+/** The {@code ketch} command: etcd's flags, then serve until stopped. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    Flags.Command cmd;
+    try {
+      cmd = Flags.parse(args, System.getenv());
+    } catch (Flags.FlagException e) {
+      System.err.println("ketch: " + e.getMessage());
+      System.err.println("Run 'ketch --help' for usage.");
+      System.exit(2);
+      return;
+    }
+    if (cmd instanceof Flags.Help) {
+      System.out.print(Flags.usage());
+      return;
+    }
+    if (cmd instanceof Flags.Version) {
+      System.out.println("Ketch Version: " + Version.KETCH);
+      System.out.println("etcd API Version: " + Version.ETCD_API);
+      System.out.println("Java Version: " + System.getProperty("java.version"));
+      return;
+    }
+    ServerConfig cfg = ((Flags.Serve) cmd).config();
+    KetchServer server;
+    try {
+      server = KetchServer.start(cfg);
+    } catch (Exception e) {
+      System.err.println("ketch: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ketch-shutdown"));
+    Thread.currentThread().join();
+  }
+}

@@ -1,0 +1,108 @@
+package io.ketch.server.api;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.ketch.api.etcdserverpb.AuthGrpc;
+import io.ketch.api.etcdserverpb.ClusterGrpc;
+import io.ketch.api.etcdserverpb.LeaseGrpc;
+import io.ketch.api.etcdserverpb.WatchGrpc;
+import io.ketch.api.v3electionpb.ElectionGrpc;
+import io.ketch.api.v3lockpb.LockGrpc;
+import io.ketch.server.apply.Applier;
+import io.ketch.server.mvcc.KvStore;
+import io.ketch.server.raft.RaftNode;
+import io.ketch.server.storage.Backend;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Watch,
+ * Lease, Cluster, Auth, Lock, Election) answer UNIMPLEMENTED, never a made-up success. Handlers run
+ * on the transport threads (they never block).
+ */
+public final class GrpcServer implements AutoCloseable {
+  /** etcd allows this much beyond --max-request-bytes for gRPC framing. */
+  private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+  private final List<Server> servers = new ArrayList<>();
+  private final ExecutorService reads;
+
+  private GrpcServer(ExecutorService reads) {
+    this.reads = reads;
+  }
+
+  /** Binds every address and starts serving. */
+  public static GrpcServer start(List<InetSocketAddress> addresses, KvStore kv, Backend backend, Applier applier,
+      RaftNode raft, int maxTxnOps, long maxRequestBytes, long quotaBytes) throws IOException {
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService reads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+      Thread t = new Thread(r, "ketch-read-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    GrpcServer g = new GrpcServer(reads);
+    Headers headers = new Headers(raft);
+    KvService kvService = new KvService(kv, applier, raft, headers, maxTxnOps, maxRequestBytes, reads);
+    MaintenanceService maintenance = new MaintenanceService(kv, backend, raft, headers, quotaBytes);
+    HealthStatusManager health = new HealthStatusManager();
+    try {
+      for (InetSocketAddress address : addresses) {
+        Server s = NettyServerBuilder.forAddress(address)
+            .directExecutor()
+            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
+            .permitKeepAliveTime(1, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .addService(kvService)
+            .addService(maintenance)
+            .addService(new WatchGrpc.WatchImplBase() {})
+            .addService(new LeaseGrpc.LeaseImplBase() {})
+            .addService(new ClusterGrpc.ClusterImplBase() {})
+            .addService(new AuthGrpc.AuthImplBase() {})
+            .addService(new LockGrpc.LockImplBase() {})
+            .addService(new ElectionGrpc.ElectionImplBase() {})
+            .addService(health.getHealthService())
+            .build()
+            .start();
+        g.servers.add(s);
+      }
+    } catch (IOException e) {
+      g.close();
+      throw e;
+    }
+    return g;
+  }
+
+  /** The bound addresses (ports resolved), in listen order. */
+  public List<InetSocketAddress> addresses() {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (Server s : servers) {
+      out.add((InetSocketAddress) s.getListenSockets().get(0));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    for (Server s : servers) {
+      s.shutdown();
+    }
+    for (Server s : servers) {
+      try {
+        if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+          s.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        s.shutdownNow();
+      }
+    }
+    reads.shutdownNow();
+  }
+}

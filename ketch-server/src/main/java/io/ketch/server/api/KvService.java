@@ -1,0 +1,171 @@
+package io.ketch.server.api;
+
+import io.grpc.stub.StreamObserver;
+import io.ketch.api.EtcdError;
+import io.ketch.api.etcdserverpb.CompactionRequest;
+import io.ketch.api.etcdserverpb.CompactionResponse;
+import io.ketch.api.etcdserverpb.DeleteRangeRequest;
+import io.ketch.api.etcdserverpb.DeleteRangeResponse;
+import io.ketch.api.etcdserverpb.KVGrpc;
+import io.ketch.api.etcdserverpb.PutRequest;
+import io.ketch.api.etcdserverpb.PutResponse;
+import io.ketch.api.etcdserverpb.RangeRequest;
+import io.ketch.api.etcdserverpb.RangeResponse;
+import io.ketch.api.etcdserverpb.RequestOp;
+import io.ketch.api.etcdserverpb.TxnRequest;
+import io.ketch.api.etcdserverpb.TxnResponse;
+import io.ketch.server.apply.Applier;
+import io.ketch.server.apply.EtcdException;
+import io.ketch.server.mvcc.KvStore;
+import io.ketch.server.raft.RaftNode;
+import io.ketch.server.raft.proto.InternalRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * etcd's KV service. Writes go through Raft and answer once applied; linearizable reads wait on a
+ * ReadIndex barrier, serializable reads are served from the local store at once. Handlers never
+ * block: they complete from the apply and read paths.
+ */
+final class KvService extends KVGrpc.KVImplBase {
+  private final KvStore kv;
+  private final Applier applier;
+  private final RaftNode raft;
+  private final RequestValidator validator;
+  private final Headers headers;
+  private final long maxRequestBytes;
+  private final Executor reads;
+
+  KvService(KvStore kv, Applier applier, RaftNode raft, Headers headers, int maxTxnOps, long maxRequestBytes,
+      Executor reads) {
+    this.kv = kv;
+    this.applier = applier;
+    this.raft = raft;
+    this.validator = new RequestValidator(maxTxnOps);
+    this.headers = headers;
+    this.maxRequestBytes = maxRequestBytes;
+    this.reads = reads;
+  }
+
+  @Override
+  public void range(RangeRequest r, StreamObserver<RangeResponse> out) {
+    try {
+      validator.checkRange(r);
+    } catch (RuntimeException e) {
+      out.onError(ErrorTable.toStatus(e));
+      return;
+    }
+    read(r.getSerializable(), () -> {
+      RangeResponse resp = kv.read(rv -> applier.range(rv, r));
+      return resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build();
+    }, out);
+  }
+
+  @Override
+  public void put(PutRequest r, StreamObserver<PutResponse> out) {
+    try {
+      validator.checkPut(r);
+    } catch (RuntimeException e) {
+      out.onError(ErrorTable.toStatus(e));
+      return;
+    }
+    write(InternalRequest.newBuilder().setPut(r), (PutResponse resp) ->
+        resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+  }
+
+  @Override
+  public void deleteRange(DeleteRangeRequest r, StreamObserver<DeleteRangeResponse> out) {
+    try {
+      validator.checkDelete(r);
+    } catch (RuntimeException e) {
+      out.onError(ErrorTable.toStatus(e));
+      return;
+    }
+    write(InternalRequest.newBuilder().setDeleteRange(r), (DeleteRangeResponse resp) ->
+        resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+  }
+
+  @Override
+  public void txn(TxnRequest r, StreamObserver<TxnResponse> out) {
+    try {
+      validator.checkTxn(r);
+    } catch (RuntimeException e) {
+      out.onError(ErrorTable.toStatus(e));
+      return;
+    }
+    if (Applier.isReadOnly(r)) {
+      read(isSerializable(r), () -> {
+        TxnResponse resp = kv.read(rv -> applier.readTxn(rv, r));
+        return resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build();
+      }, out);
+      return;
+    }
+    write(InternalRequest.newBuilder().setTxn(r), (TxnResponse resp) ->
+        resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+  }
+
+  @Override
+  public void compact(CompactionRequest r, StreamObserver<CompactionResponse> out) {
+    CompletableFuture<Object> applied = raft.propose(InternalRequest.newBuilder().setCompaction(r));
+    applied.thenCompose(o -> {
+      Applier.CompactionResult c = (Applier.CompactionResult) o;
+      CompactionResponse resp = c.response().toBuilder().setHeader(headers.fill(c.response().getHeader())).build();
+      return r.getPhysical() ? c.physical().thenApply(v -> resp) : CompletableFuture.completedFuture(resp);
+    }).whenComplete((resp, err) -> reply(resp, err, out));
+  }
+
+  /** A read-only txn is serializable only if every range in it is. */
+  private static boolean isSerializable(TxnRequest t) {
+    for (var ops : java.util.List.of(t.getSuccessList(), t.getFailureList())) {
+      for (RequestOp op : ops) {
+        if (op.hasRequestRange() && !op.getRequestRange().getSerializable()) {
+          return false;
+        }
+        if (op.hasRequestTxn() && !isSerializable(op.getRequestTxn())) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private <T> void read(boolean serializable, Supplier<T> body, StreamObserver<T> out) {
+    if (serializable) {
+      T resp;
+      try {
+        resp = body.get();
+      } catch (RuntimeException e) {
+        out.onError(ErrorTable.toStatus(e));
+        return;
+      }
+      out.onNext(resp);
+      out.onCompleted();
+      return;
+    }
+    raft.readBarrier()
+        .thenApplyAsync(v -> body.get(), reads)
+        .whenComplete((resp, err) -> reply(resp, err, out));
+  }
+
+  @SuppressWarnings("unchecked")
+  private <R, T> void write(InternalRequest.Builder request, Function<R, T> finish, StreamObserver<T> out) {
+    if (request.clone().setId(Long.MAX_VALUE).build().getSerializedSize() > maxRequestBytes) {
+      out.onError(new EtcdException(EtcdError.REQUEST_TOO_LARGE).error().exception());
+      return;
+    }
+    raft.propose(request)
+        .thenApply(o -> finish.apply((R) o))
+        .whenComplete((resp, err) -> reply(resp, err, out));
+  }
+
+  private static <T> void reply(T resp, Throwable err, StreamObserver<T> out) {
+    if (err != null) {
+      out.onError(ErrorTable.toStatus(err));
+    } else {
+      out.onNext(resp);
+      out.onCompleted();
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package io.ketch.server.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * etcd's command-line flags, with etcd's names and defaults. Each may also come from the environment
+ * as {@code KETCH_<FLAG>} (upper case, '-' as '_'), as etcd reads {@code ETCD_<FLAG>}; a flag on the
+ * command line wins over the environment.
+ */
+public final class Flags {
+  /** A parse failure, with a message for the user. */
+  public static final class FlagException extends Exception {
+    public FlagException(String message) {
+      super(message);
+    }
+  }
+
+  /** One flag: its name, default and help text. */
+  public record Flag(String name, String defaultValue, String help) {
+    public String envName() {
+      return "KETCH_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+  }
+
+  public static final List<Flag> FLAGS = List.of(
+      new Flag("name", "default", "Human-readable name for this member."),
+      new Flag("data-dir", "${name}.ketch", "Path to the data directory."),
+      new Flag("listen-client-urls", "http://localhost:2379", "List of URLs to listen on for client traffic."),
+      new Flag("advertise-client-urls", "http://localhost:2379", "List of this member's client URLs to advertise to the public."),
+      new Flag("listen-peer-urls", "http://localhost:2380", "List of URLs to listen on for peer traffic."),
+      new Flag("initial-advertise-peer-urls", "http://localhost:2380", "List of this member's peer URLs to advertise to the rest of the cluster."),
+      new Flag("initial-cluster", "${name}=${initial-advertise-peer-urls}", "Initial cluster configuration for bootstrapping."),
+      new Flag("initial-cluster-state", "new", "Initial cluster state ('new' or 'existing')."),
+      new Flag("initial-cluster-token", "etcd-cluster", "Initial cluster token for the cluster during bootstrap."),
+      new Flag("max-request-bytes", "1572864", "Maximum client request size in bytes the server will accept."),
+      new Flag("max-txn-ops", "128", "Maximum number of operations permitted in a transaction."),
+      new Flag("quota-backend-bytes", "0", "Raise alarms when backend size exceeds the given quota. 0 means use the default quota (2 GiB)."),
+      new Flag("heartbeat-interval", "100", "Time (in milliseconds) of a heartbeat interval."),
+      new Flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout."));
+
+  private Flags() {}
+
+  /** What the command line asked for. */
+  public sealed interface Command permits Serve, Help, Version {}
+
+  public record Serve(ServerConfig config) implements Command {}
+
+  public record Help() implements Command {}
+
+  public record Version() implements Command {}
+
+  /** Parses {@code args} (as {@code --flag=value}, {@code --flag value}, or one dash) over {@code env}. */
+  public static Command parse(String[] args, Map<String, String> env) throws FlagException {
+    Map<String, String> given = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("-") || a.equals("-") || a.equals("--")) {
+        throw new FlagException("'" + a + "' is not a valid flag");
+      }
+      String body = a.startsWith("--") ? a.substring(2) : a.substring(1);
+      String name = body;
+      String value = null;
+      int eq = body.indexOf('=');
+      if (eq >= 0) {
+        name = body.substring(0, eq);
+        value = body.substring(eq + 1);
+      }
+      if (name.equals("help") || name.equals("h")) {
+        return new Help();
+      }
+      if (name.equals("version")) {
+        return new Version();
+      }
+      if (find(name) == null) {
+        throw new FlagException("flag provided but not defined: -" + name);
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new FlagException("flag needs an argument: -" + name);
+        }
+        value = args[++i];
+      }
+      given.put(name, value);
+    }
+    Map<String, String> v = new LinkedHashMap<>();
+    for (Flag f : FLAGS) {
+      String value = given.get(f.name());
+      if (value == null) {
+        value = env.get(f.envName());
+      }
+      if (value != null) {
+        v.put(f.name(), value);
+      }
+    }
+    return new Serve(build(v));
+  }
+
+  private static Flag find(String name) {
+    for (Flag f : FLAGS) {
+      if (f.name().equals(name)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  private static ServerConfig build(Map<String, String> v) throws FlagException {
+    String name = v.getOrDefault("name", "default");
+    Path dataDir = Path.of(v.getOrDefault("data-dir", name + ".ketch"));
+    List<URI> listenClient = urls("listen-client-urls", v.getOrDefault("listen-client-urls", "http://localhost:2379"));
+    List<URI> advertiseClient = urls("advertise-client-urls", v.getOrDefault("advertise-client-urls", "http://localhost:2379"));
+    List<URI> listenPeer = urls("listen-peer-urls", v.getOrDefault("listen-peer-urls", "http://localhost:2380"));
+    String advertisePeerRaw = v.getOrDefault("initial-advertise-peer-urls", "http://localhost:2380");
+    List<URI> advertisePeer = urls("initial-advertise-peer-urls", advertisePeerRaw);
+    Map<String, List<URI>> cluster =
+        initialCluster(v.getOrDefault("initial-cluster", name + "=" + advertisePeerRaw));
+    if (!cluster.containsKey(name)) {
+      throw new FlagException("couldn't find local name \"" + name + "\" in the initial cluster configuration");
+    }
+    String state = v.getOrDefault("initial-cluster-state", "new");
+    if (!state.equals("new") && !state.equals("existing")) {
+      throw new FlagException("invalid value \"" + state + "\" for flag -initial-cluster-state: valid values are \"new\" or \"existing\"");
+    }
+    long maxRequestBytes = number("max-request-bytes", v.getOrDefault("max-request-bytes", "1572864"));
+    long maxTxnOps = number("max-txn-ops", v.getOrDefault("max-txn-ops", "128"));
+    long quota = number("quota-backend-bytes", v.getOrDefault("quota-backend-bytes", "0"));
+    long heartbeat = number("heartbeat-interval", v.getOrDefault("heartbeat-interval", "100"));
+    long election = number("election-timeout", v.getOrDefault("election-timeout", "1000"));
+    if (maxRequestBytes <= 0 || maxTxnOps <= 0 || maxTxnOps > Integer.MAX_VALUE || quota < 0) {
+      throw new FlagException("--max-request-bytes and --max-txn-ops must be positive, --quota-backend-bytes not negative");
+    }
+    if (heartbeat <= 0 || election < 5 * heartbeat) {
+      throw new FlagException("--election-timeout[" + election + "ms] should be at least 5 times as --heartbeat-interval[" + heartbeat + "ms]");
+    }
+    return new ServerConfig(name, dataDir, listenClient, advertiseClient, listenPeer, advertisePeer, cluster,
+        state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
+        Duration.ofMillis(heartbeat), Duration.ofMillis(election));
+  }
+
+  static List<URI> urls(String flag, String raw) throws FlagException {
+    List<URI> out = new ArrayList<>();
+    for (String s : raw.split(",")) {
+      s = s.trim();
+      URI u;
+      try {
+        u = new URI(s);
+      } catch (Exception e) {
+        throw new FlagException("invalid URL \"" + s + "\" for flag -" + flag);
+      }
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+        throw new FlagException("URL scheme must be http or https: " + s + " (flag -" + flag + ")");
+      }
+      if ("https".equals(u.getScheme())) {
+        throw new FlagException("TLS is not supported yet: " + s + " (flag -" + flag + ")");
+      }
+      if (u.getHost() == null || u.getPort() < 0) {
+        throw new FlagException("URL address does not have the form \"host:port\": " + s + " (flag -" + flag + ")");
+      }
+      out.add(u);
+    }
+    return List.copyOf(out);
+  }
+
+  private static Map<String, List<URI>> initialCluster(String raw) throws FlagException {
+    Map<String, List<URI>> m = new LinkedHashMap<>();
+    for (String part : raw.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq <= 0) {
+        throw new FlagException("invalid --initial-cluster entry \"" + part + "\": want name=url");
+      }
+      List<URI> u = new ArrayList<>(m.getOrDefault(part.substring(0, eq), List.of()));
+      u.addAll(urls("initial-cluster", part.substring(eq + 1)));
+      m.put(part.substring(0, eq), List.copyOf(u));
+    }
+    return m;
+  }
+
+  private static long number(String flag, String raw) throws FlagException {
+    try {
+      return Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      throw new FlagException("invalid value \"" + raw + "\" for flag -" + flag + ": parse error");
+    }
+  }
+
+  /** The usage text for --help. */
+  public static String usage() {
+    StringBuilder b = new StringBuilder("Usage:\n\n  ketch [flags]\n\n"
+        + "  Start a Ketch member: an etcd-compatible key-value store.\n\n"
+        + "  ketch --version\n    Print the version and exit.\n  ketch -h | --help\n    Show this help and exit.\n\nFlags:\n");
+    for (Flag f : FLAGS) {
+      b.append(String.format("  --%s%n      %s%n      default: %s, env: %s%n", f.name(), f.help(), f.defaultValue(), f.envName()));
+    }
+    return b.toString();
+  }
+}

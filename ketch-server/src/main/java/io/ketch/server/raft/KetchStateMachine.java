@@ -1,0 +1,141 @@
+package io.ketch.server.raft;
+
+import io.ketch.server.apply.Applier;
+import io.ketch.server.apply.EtcdException;
+import io.ketch.server.mvcc.KvStore;
+import io.ketch.server.mvcc.MvccException;
+import io.ketch.server.raft.proto.InternalBatch;
+import io.ketch.server.raft.proto.InternalRequest;
+import io.ketch.server.storage.Backend;
+import io.ketch.server.storage.Schema;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine: applies each committed entry (an {@link InternalBatch}) to the MVCC store
+ * in log order, and completes the RPCs waiting for it.
+ *
+ * <p>Invariants: every backend batch that changes state also writes the entry's (index, term) as the
+ * consistent index, in the same atomic commit; an entry at or below the persisted consistent index
+ * is skipped, so replaying the log after a restart applies each entry exactly once. An apply that
+ * fails for any reason other than a refused request stops the process rather than letting this
+ * member diverge.
+ */
+final class KetchStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(KetchStateMachine.class);
+
+  private final Backend backend;
+  private final KvStore kv;
+  private final Applier applier;
+  private final Waiters waiters;
+  private final long proposer;
+
+  KetchStateMachine(Backend backend, KvStore kv, Applier applier, Waiters waiters, long proposer) {
+    this.backend = backend;
+    this.kv = kv;
+    this.applier = applier;
+    this.waiters = waiters;
+    this.proposer = proposer;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+    super.initialize(server, groupId, storage);
+    long index = readLong(Schema.CONSISTENT_INDEX);
+    long term = readLong(Schema.TERM);
+    if (index >= 0) {
+      setLastAppliedTermIndex(TermIndex.valueOf(term, index));
+    }
+    LOG.info("event=state-machine-initialized consistent_index={} term={}", index, term);
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    if (index <= getLastAppliedTermIndex().getIndex()) {
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    try {
+      InternalBatch batch = InternalBatch.parseFrom(
+          entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      List<Object> results = new ArrayList<>(batch.getRequestsCount());
+      try (Backend.Batch writes = backend.newBatch()) {
+        for (InternalRequest r : batch.getRequestsList()) {
+          results.add(applyOne(writes, r));
+        }
+        writeConsistentIndex(writes, entry.getTerm(), index);
+        backend.commit(writes);
+      }
+      kv.publish();
+      updateLastAppliedTermIndex(entry.getTerm(), index);
+      if (batch.getProposer() == proposer) {
+        for (int i = 0; i < results.size(); i++) {
+          waiters.complete(batch.getRequests(i).getId(), results.get(i));
+        }
+      }
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    } catch (Throwable t) {
+      LOG.error("event=apply-failed index={} term={}: stopping so this member cannot diverge", index,
+          entry.getTerm(), t);
+      Runtime.getRuntime().halt(70);
+      throw new IllegalStateException(t);
+    }
+  }
+
+  private Object applyOne(Backend.Batch writes, InternalRequest r) {
+    try {
+      return switch (r.getRequestCase()) {
+        case PUT -> applier.put(writes, r.getPut());
+        case DELETE_RANGE -> applier.deleteRange(writes, r.getDeleteRange());
+        case TXN -> applier.txn(writes, r.getTxn());
+        case COMPACTION -> applier.compact(writes, r.getCompaction());
+        default -> throw new IllegalStateException("empty request in log entry: " + r);
+      };
+    } catch (EtcdException | MvccException e) {
+      return e; // refused before it changed anything: the client gets the error, the log moves on
+    }
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    // configuration and leader no-op entries: nothing to apply, but the consistent index moves on
+    if (index <= getLastAppliedTermIndex().getIndex()) {
+      return;
+    }
+    try (Backend.Batch writes = backend.newBatch()) {
+      writeConsistentIndex(writes, term, index);
+      backend.commit(writes);
+    }
+    updateLastAppliedTermIndex(term, index);
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    // a linearizable read barrier: Ratis calls this once the ReadIndex has been applied
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  private void writeConsistentIndex(Backend.Batch writes, long term, long index) {
+    writes.put(Schema.META, Schema.CONSISTENT_INDEX, ByteBuffer.allocate(8).putLong(index).array());
+    writes.put(Schema.META, Schema.TERM, ByteBuffer.allocate(8).putLong(term).array());
+  }
+
+  private long readLong(byte[] key) {
+    byte[] b = backend.get(Schema.META, key);
+    return b == null ? -1 : ByteBuffer.wrap(b).getLong();
+  }
+}

@@ -1,0 +1,56 @@
+package io.ketch.server.storage;
+
+import java.nio.file.Path;
+
+/**
+ * Durable ordered storage, organised in the buckets of {@link Schema}. Writes go through a
+ * {@link Batch} and become visible atomically at {@link #commit(Batch)}.
+ */
+public interface Backend extends AutoCloseable {
+
+  /** The value stored under {@code key} in {@code bucket}, or {@code null}. */
+  byte[] get(String bucket, byte[] key);
+
+  /** A new, empty write batch. */
+  Batch newBatch();
+
+  /** Applies every write of {@code batch} atomically. */
+  void commit(Batch batch);
+
+  /**
+   * Visits the entries of {@code bucket} with {@code from <= key < to} in key order ({@code to == null}:
+   * to the end) until {@code visitor} returns false.
+   */
+  void scan(String bucket, byte[] from, byte[] to, EntryVisitor visitor);
+
+  /** Bytes the database files take on disk. */
+  long sizeOnDisk();
+
+  /** Estimated bytes of live data (what a defragmentation would leave). */
+  long sizeInUse();
+
+  /** Writes a consistent copy of the database to {@code dir} (which must not exist). */
+  void checkpoint(Path dir);
+
+  @Override
+  void close();
+
+  /** Receives one entry of a scan; returns false to stop. */
+  @FunctionalInterface
+  interface EntryVisitor {
+    boolean visit(byte[] key, byte[] value);
+  }
+
+  /** A set of writes that commit together. Not thread-safe. */
+  interface Batch extends AutoCloseable {
+    void put(String bucket, byte[] key, byte[] value);
+
+    void delete(String bucket, byte[] key);
+
+    /** Number of writes in the batch. */
+    int size();
+
+    @Override
+    void close();
+  }
+}
