@@ -1,0 +1,76 @@
+package io.ketch.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.TextFormat;
+import io.ketch.api.etcdserverpb.CompactionRequest;
+
+/**
+ * Sends the same requests to etcd and to Ketch, one at a time, and asserts the outcomes are
+ * identical (responses with cluster_id/member_id/raft_term ignored, or error code and text).
+ */
+final class Differential implements AutoCloseable {
+  private final EtcdOracle etcd = new EtcdOracle();
+  private final KetchNode ketch;
+  private final KvCaller etcdKv;
+  private final KvCaller ketchKv;
+  private int sent;
+
+  Differential() {
+    KetchNode k;
+    try {
+      k = new KetchNode();
+    } catch (RuntimeException e) {
+      etcd.close();
+      throw e;
+    }
+    ketch = k;
+    etcdKv = new KvCaller(etcd);
+    ketchKv = new KvCaller(ketch);
+  }
+
+  /** Sends {@code request} to both; returns etcd's outcome after asserting Ketch's is the same. */
+  KvCaller.Outcome send(Message request, String context) {
+    KvCaller.Outcome expected = etcdKv.call(request);
+    KvCaller.Outcome actual = ketchKv.call(request);
+    sent++;
+    assertEquals(expected.text(), actual.text(), () -> context + " request #" + sent + ": "
+        + request.getClass().getSimpleName() + " " + TextFormat.shortDebugString(request));
+    return expected;
+  }
+
+  /** Runs {@code ops} requests from a seeded generator through both servers. */
+  void runRandom(long seed, int ops) {
+    KvOpGenerator gen = new KvOpGenerator(seed);
+    for (int i = 0; i < ops; i++) {
+      Message req = gen.next();
+      KvCaller.Outcome o = send(req, "seed " + seed);
+      if (o.ok()) {
+        gen.rev = Math.max(gen.rev, o.revision());
+        if (req instanceof CompactionRequest c) {
+          gen.compacted = c.getRevision();
+        }
+      }
+    }
+  }
+
+  EtcdOracle etcd() {
+    return etcd;
+  }
+
+  KetchNode ketch() {
+    return ketch;
+  }
+
+  @Override
+  public void close() {
+    etcdKv.close();
+    ketchKv.close();
+    try {
+      ketch.close();
+    } finally {
+      etcd.close();
+    }
+  }
+}
