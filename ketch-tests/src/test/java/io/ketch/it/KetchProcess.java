@@ -1,0 +1,82 @@
+package io.ketch.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ketch run as its own process from the packaged jar, so a test can kill it with SIGKILL and start
+ * it again on the same data directory and ports.
+ */
+final class KetchProcess implements Endpoint {
+  private final Path dir;
+  private final int clientPort;
+  private final int peerPort;
+  private Process process;
+
+  KetchProcess(Path dir, int clientPort, int peerPort) {
+    this.dir = dir;
+    this.clientPort = clientPort;
+    this.peerPort = peerPort;
+    start();
+  }
+
+  static Path jar() {
+    Path jar = Path.of(System.getProperty("ketch.server.jar", "../ketch-server/target/ketch-server.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no server jar at " + jar + ": build with ./mvnw package (bin/test does)");
+    }
+    return jar;
+  }
+
+  void start() {
+    String client = "http://127.0.0.1:" + clientPort;
+    String peer = "http://127.0.0.1:" + peerPort;
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    try {
+      process = new ProcessBuilder(List.of(java, "-Xmx512m", "-jar", jar().toString(),
+          "--name", "crash", "--data-dir", dir.resolve("data").toString(),
+          "--listen-client-urls", client, "--advertise-client-urls", client,
+          "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+          "--initial-cluster", "crash=" + peer))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("ketch.log").toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Readiness.await(this, 60_000, process);
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, as a crash. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String name() {
+    return "ketch-process";
+  }
+
+  @Override
+  public String address() {
+    return "127.0.0.1:" + clientPort;
+  }
+
+  Path log() {
+    return dir.resolve("ketch.log");
+  }
+
+  @Override
+  public void close() {
+    kill();
+  }
+}
