@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the same ketch-bench loads against Debian's etcd and against Ketch, each started the same way
+# (single member, fresh data dir under /tmp, fsync on, loopback ports), one server at a time.
+# Usage: bench/compare.sh [rounds]   (prints one block per server, load and round)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rounds="${1:-3}"
+(cd "$root" && ./mvnw -q -B -DskipTests package) >&2
+bench() { java -jar "$root/ketch-cli/target/ketch-bench.jar" --endpoints=127.0.0.1:23790 "$@"; }
+
+loads=(
+  "--conns=8 --clients=64 --total=40000 --warmup=10000 --val-size=256 put"
+  "--conns=8 --clients=256 --total=60000 --warmup=10000 --val-size=256 put"
+  "--conns=8 --clients=64 --total=100000 --warmup=20000 range"
+  "--conns=8 --clients=64 --total=100000 --warmup=20000 --consistency=s range"
+)
+
+start_server() {
+  local kind="$1" dir="$2"
+  local flags=(--name bench --data-dir "$dir/data"
+    --listen-client-urls http://127.0.0.1:23790 --advertise-client-urls http://127.0.0.1:23790
+    --listen-peer-urls http://127.0.0.1:23800 --initial-advertise-peer-urls http://127.0.0.1:23800
+    --initial-cluster bench=http://127.0.0.1:23800)
+  if [ "$kind" = etcd ]; then
+    /usr/bin/etcd "${flags[@]}" >"$dir/server.log" 2>&1 &
+  else
+    java -jar "$root/ketch-server/target/ketch-server.jar" "${flags[@]}" >"$dir/server.log" 2>&1 &
+  fi
+  echo $!
+}
+
+for kind in etcd ketch; do
+  for load in "${loads[@]}"; do
+    for r in $(seq "$rounds"); do
+      dir="$(mktemp -d /tmp/ketch-bench.XXXXXX)"
+      pid="$(start_server "$kind" "$dir")"
+      for _ in $(seq 100); do
+        ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:23790 --dial-timeout=1s get ready >/dev/null 2>&1 && break
+        sleep 0.2
+      done
+      echo "== $kind round $r: ketch-bench $load"
+      # shellcheck disable=SC2086
+      bench $load || true
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+      rm -rf "$dir"
+    done
+  done
+done

@@ -1,0 +1,97 @@
+package io.ketch.cli.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** ketch-bench's command line: {@code ketch-bench [flags] put|range}. */
+record BenchOptions(
+    String command,
+    List<String> endpoints,
+    int conns,
+    int clients,
+    long total,
+    long warmup,
+    int keySize,
+    int valSize,
+    int keySpace,
+    boolean serializable) {
+
+  static final String USAGE = """
+      Usage: ketch-bench [flags] put|range
+
+      Drives an etcd v3 endpoint (Ketch or etcd) with N connections x M concurrent clients and reports
+      throughput and latency percentiles.
+
+        put     Put random keys (from --key-space) with --val-size byte values.
+        range   Range one existing key (written before the run), linearizable or serializable.
+
+      Flags:
+        --endpoints=host:port[,host:port]  (default 127.0.0.1:2379)
+        --conns=N          gRPC connections (default 1)
+        --clients=M        concurrent in-flight requests over all connections (default 1)
+        --total=K          requests to measure (default 10000)
+        --warmup=K         requests sent first and not measured (default 2000)
+        --key-size=B       key size in bytes (default 8)
+        --val-size=B       value size in bytes (default 8)
+        --key-space=S      distinct keys for put (default 100000)
+        --consistency=l|s  range consistency (default l)
+      """;
+
+  static BenchOptions parse(String[] args) {
+    String command = null;
+    List<String> endpoints = List.of("127.0.0.1:2379");
+    int conns = 1;
+    int clients = 1;
+    long total = 10_000;
+    long warmup = 2_000;
+    int keySize = 8;
+    int valSize = 8;
+    int keySpace = 100_000;
+    boolean serializable = false;
+    for (String a : args) {
+      if (!a.startsWith("--")) {
+        if (command != null) {
+          throw new IllegalArgumentException("one command only, got " + command + " and " + a);
+        }
+        command = a;
+        continue;
+      }
+      int eq = a.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException("flags take the form --name=value: " + a);
+      }
+      String name = a.substring(2, eq);
+      String v = a.substring(eq + 1);
+      switch (name) {
+        case "endpoints" -> endpoints = List.of(v.split(","));
+        case "conns" -> conns = positive(name, v);
+        case "clients" -> clients = positive(name, v);
+        case "total" -> total = positive(name, v);
+        case "warmup" -> warmup = Long.parseLong(v);
+        case "key-size" -> keySize = positive(name, v);
+        case "val-size" -> valSize = Integer.parseInt(v);
+        case "key-space" -> keySpace = positive(name, v);
+        case "consistency" -> {
+          if (!v.equals("l") && !v.equals("s")) {
+            throw new IllegalArgumentException("--consistency is l or s, got " + v);
+          }
+          serializable = v.equals("s");
+        }
+        default -> throw new IllegalArgumentException("unknown flag --" + name);
+      }
+    }
+    if (command == null || !(command.equals("put") || command.equals("range"))) {
+      throw new IllegalArgumentException("the command is put or range");
+    }
+    return new BenchOptions(command, new ArrayList<>(endpoints), conns, clients, total, warmup, keySize, valSize,
+        keySpace, serializable);
+  }
+
+  private static int positive(String name, String v) {
+    int n = Integer.parseInt(v);
+    if (n <= 0) {
+      throw new IllegalArgumentException("--" + name + " must be positive, got " + v);
+    }
+    return n;
+  }
+}
