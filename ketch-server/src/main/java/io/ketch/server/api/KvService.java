@@ -15,7 +15,6 @@ import io.ketch.api.etcdserverpb.RequestOp;
 import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.TxnResponse;
 import io.ketch.server.apply.Applier;
-import io.ketch.server.apply.EtcdException;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
@@ -30,6 +29,7 @@ import java.util.function.Supplier;
  * block: they complete from the apply and read paths.
  */
 final class KvService extends KVGrpc.KVImplBase {
+  private static final int ID_BYTES = 11;
   private final KvStore kv;
   private final Applier applier;
   private final RaftNode raft;
@@ -151,13 +151,25 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @SuppressWarnings("unchecked")
   private <R, T> void write(InternalRequest.Builder request, Function<R, T> finish, StreamObserver<T> out) {
-    if (request.clone().setId(Long.MAX_VALUE).build().getSerializedSize() > maxRequestBytes) {
-      out.onError(new EtcdException(EtcdError.REQUEST_TOO_LARGE).error().exception());
+    // etcd measures the whole proposal; ours is the request plus its id (tag and varint, <= 11 bytes)
+    if (request.build().getSerializedSize() + ID_BYTES > maxRequestBytes) {
+      out.onError(EtcdError.REQUEST_TOO_LARGE.exception());
       return;
     }
-    raft.propose(request)
-        .thenApply(o -> finish.apply((R) o))
-        .whenComplete((resp, err) -> reply(resp, err, out));
+    raft.propose(request).whenComplete((o, err) -> {
+      if (err != null) {
+        reply(null, err, out);
+        return;
+      }
+      T resp;
+      try {
+        resp = finish.apply((R) o);
+      } catch (RuntimeException e) {
+        reply(null, e, out);
+        return;
+      }
+      reply(resp, null, out);
+    });
   }
 
   private static <T> void reply(T resp, Throwable err, StreamObserver<T> out) {

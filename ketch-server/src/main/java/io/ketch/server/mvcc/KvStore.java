@@ -364,7 +364,14 @@ public final class KvStore implements AutoCloseable {
     /** Writes {@code key = value}; returns the stored key-value. */
     public KeyValue put(byte[] key, ByteString value, long lease) {
       long rev = beginRev + 1;
-      KeyIndex.Found prev = index.get(key, rev);
+      KeyIndex ki;
+      lock.writeLock().lock();
+      try {
+        ki = index.getOrCreate(key);
+      } finally {
+        lock.writeLock().unlock();
+      }
+      KeyIndex.Found prev = ki.get(rev);
       Revision idx = new Revision(rev, changes);
       KeyValue kv = KeyValue.newBuilder()
           .setKey(UnsafeByteOperations.unsafeWrap(key))
@@ -378,7 +385,7 @@ public final class KvStore implements AutoCloseable {
       pending.put(idx, kv);
       lock.writeLock().lock();
       try {
-        index.put(key, idx);
+        ki.put(idx);
       } finally {
         lock.writeLock().unlock();
       }

@@ -28,6 +28,11 @@ final class TreeIndex {
     tree.computeIfAbsent(key, KeyIndex::new).put(rev);
   }
 
+  /** The key's index, created (without revisions) if the key was never seen: one lookup for a put. */
+  KeyIndex getOrCreate(byte[] key) {
+    return tree.computeIfAbsent(key, KeyIndex::new);
+  }
+
   /** Records a deletion; returns false if the key was not live. */
   boolean tombstone(byte[] key, Revision rev) {
     KeyIndex ki = tree.get(key);

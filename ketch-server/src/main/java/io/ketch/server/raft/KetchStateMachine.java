@@ -42,6 +42,9 @@ final class KetchStateMachine extends BaseStateMachine {
   private final Applier applier;
   private final Waiters waiters;
   private final long proposer;
+  /** Applied entries and the client requests they carried (apply thread only; read for stats). */
+  private volatile long appliedEntries;
+  private volatile long appliedRequests;
 
   KetchStateMachine(Backend backend, KvStore kv, Applier applier, Waiters waiters, long proposer) {
     this.backend = backend;
@@ -82,6 +85,8 @@ final class KetchStateMachine extends BaseStateMachine {
       }
       kv.publish();
       updateLastAppliedTermIndex(entry.getTerm(), index);
+      appliedEntries++;
+      appliedRequests += batch.getRequestsCount();
       if (batch.getProposer() == proposer) {
         for (int i = 0; i < results.size(); i++) {
           waiters.complete(batch.getRequests(i).getId(), results.get(i));
@@ -121,6 +126,12 @@ final class KetchStateMachine extends BaseStateMachine {
       backend.commit(writes);
     }
     updateLastAppliedTermIndex(term, index);
+  }
+
+  @Override
+  public void close() throws IOException {
+    LOG.info("event=apply-stats entries={} requests={}", appliedEntries, appliedRequests);
+    super.close();
   }
 
   @Override

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
-  private static final int MAX_IN_FLIGHT = 2;
+  private static final int MAX_IN_FLIGHT = Integer.getInteger("ketch.raft.maxInFlight", 2);
 
   private final long memberId;
   private final long clusterId;
