@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Runs the same ketch-bench loads against Debian's etcd and against Ketch, each started the same way
 # (single member, fresh data dir under /tmp, fsync on, loopback ports), one server at a time.
-# Usage: bench/compare.sh [rounds]   (prints one block per server, load and round)
+# Usage: bench/compare.sh [rounds]   (prints one block per load, round and server)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-3}"
 (cd "$root" && ./mvnw -q -B -DskipTests package) >&2
 bench() { java -jar "$root/ketch-cli/target/ketch-bench.jar" --endpoints=127.0.0.1:23790 "$@"; }
 
+# Each load warms up first (60k requests: the JVM's JIT needs that long to settle; etcd gets the same).
 loads=(
-  "--conns=8 --clients=64 --total=40000 --warmup=10000 --val-size=256 put"
-  "--conns=8 --clients=256 --total=60000 --warmup=10000 --val-size=256 put"
-  "--conns=8 --clients=64 --total=100000 --warmup=20000 range"
-  "--conns=8 --clients=64 --total=100000 --warmup=20000 --consistency=s range"
+  "--conns=8 --clients=64 --total=50000 --warmup=60000 --val-size=256 put"
+  "--conns=8 --clients=256 --total=50000 --warmup=60000 --val-size=256 put"
+  "--conns=8 --clients=64 --total=100000 --warmup=60000 range"
+  "--conns=8 --clients=64 --total=100000 --warmup=60000 --consistency=s range"
 )
 
 start_server() {
@@ -29,9 +30,10 @@ start_server() {
   echo $!
 }
 
-for kind in etcd ketch; do
-  for load in "${loads[@]}"; do
-    for r in $(seq "$rounds"); do
+# Servers alternate round by round, so drift in the machine's speed hits both alike.
+for load in "${loads[@]}"; do
+  for r in $(seq "$rounds"); do
+    for kind in etcd ketch; do
       dir="$(mktemp -d /tmp/ketch-bench.XXXXXX)"
       pid="$(start_server "$kind" "$dir")"
       for _ in $(seq 100); do

@@ -1,0 +1,41 @@
+"""A python-etcd3 session; prints a transcript that must be the same against etcd and Ketch."""
+import sys
+
+import etcd3
+
+host, port = sys.argv[1].rsplit(":", 1)
+c = etcd3.client(host=host, port=int(port), timeout=10)
+t = c.transactions
+
+
+def show(label, value):
+    print(label, repr(value))
+
+
+c.put("py/a", "1")
+c.put("py/b", "2")
+v, meta = c.get("py/a")
+show("get a", (v, meta.create_revision, meta.mod_revision, meta.version))
+show("prefix", [(v, m.key) for v, m in c.get_prefix("py/")])
+show("sorted desc", [m.key for v, m in c.get_prefix("py/", sort_order="descend")])
+show("get missing", c.get("py/missing"))
+ok, resp = c.transaction(
+    compare=[t.value("py/a") == "1", t.version("py/b") > 0],
+    success=[t.put("py/a", "3"), t.get("py/b")],
+    failure=[t.delete("py/b")],
+)
+show("txn", (ok, len(resp)))
+ok, resp = c.transaction(compare=[t.mod("py/a") < 2], success=[t.put("py/x", "no")], failure=[t.get("py/a")])
+show("txn else", (ok, [(v, m.mod_revision) for v, m in resp[0]]))
+show("replace", c.replace("py/a", "3", "4"))
+show("replace stale", c.replace("py/a", "3", "5"))
+show("delete b", c.delete("py/b"))
+show("delete b again", c.delete("py/b"))
+show("delete prefix", c.delete_prefix("py/").deleted)
+show("compact", c.compact(2))
+try:
+    c.compact(2)
+    show("compact again", "no error")
+except Exception as e:  # etcd's compacted-revision error, as the client surfaces it
+    show("compact again", (type(e).__name__, str(e)[:80]))
+print("done")
