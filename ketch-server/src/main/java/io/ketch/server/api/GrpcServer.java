@@ -33,9 +33,11 @@ public final class GrpcServer implements AutoCloseable {
 
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService reads;
+  private final TransportLoops loops;
 
-  private GrpcServer(ExecutorService reads) {
+  private GrpcServer(ExecutorService reads, TransportLoops loops) {
     this.reads = reads;
+    this.loops = loops;
   }
 
   /** Binds every address and starts serving. */
@@ -47,14 +49,18 @@ public final class GrpcServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    GrpcServer g = new GrpcServer(reads);
+    TransportLoops loops = new TransportLoops(2 * Runtime.getRuntime().availableProcessors());
+    GrpcServer g = new GrpcServer(reads, loops);
     Headers headers = new Headers(raft);
-    KvService kvService = new KvService(kv, applier, raft, headers, maxTxnOps, maxRequestBytes, reads);
+    KvService kvService = new KvService(kv, applier, raft, headers, maxTxnOps, maxRequestBytes, reads, loops);
     MaintenanceService maintenance = new MaintenanceService(kv, backend, raft, headers, quotaBytes);
     HealthStatusManager health = new HealthStatusManager();
     try {
       for (InetSocketAddress address : addresses) {
         Server s = NettyServerBuilder.forAddress(address)
+            .bossEventLoopGroup(loops.boss())
+            .workerEventLoopGroup(loops.workers())
+            .channelType(loops.channelType())
             .directExecutor()
             .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
             .permitKeepAliveTime(1, TimeUnit.SECONDS)
@@ -104,5 +110,6 @@ public final class GrpcServer implements AutoCloseable {
       }
     }
     reads.shutdownNow();
+    loops.close();
   }
 }
