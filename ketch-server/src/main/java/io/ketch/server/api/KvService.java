@@ -53,10 +53,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void range(RangeRequest r, StreamObserver<RangeResponse> out) {
-    try {
-      validator.checkRange(r);
-    } catch (RuntimeException e) {
-      out.onError(ErrorTable.toStatus(e));
+    if (!accepted(() -> validator.checkRange(r), out)) {
       return;
     }
     read(r.getSerializable(), () -> {
@@ -67,10 +64,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void put(PutRequest r, StreamObserver<PutResponse> out) {
-    try {
-      validator.checkPut(r);
-    } catch (RuntimeException e) {
-      out.onError(ErrorTable.toStatus(e));
+    if (!accepted(() -> validator.checkPut(r), out)) {
       return;
     }
     write(InternalRequest.newBuilder().setPut(r), (PutResponse resp) ->
@@ -79,10 +73,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void deleteRange(DeleteRangeRequest r, StreamObserver<DeleteRangeResponse> out) {
-    try {
-      validator.checkDelete(r);
-    } catch (RuntimeException e) {
-      out.onError(ErrorTable.toStatus(e));
+    if (!accepted(() -> validator.checkDelete(r), out)) {
       return;
     }
     write(InternalRequest.newBuilder().setDeleteRange(r), (DeleteRangeResponse resp) ->
@@ -91,10 +82,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void txn(TxnRequest r, StreamObserver<TxnResponse> out) {
-    try {
-      validator.checkTxn(r);
-    } catch (RuntimeException e) {
-      out.onError(ErrorTable.toStatus(e));
+    if (!accepted(() -> validator.checkTxn(r), out)) {
       return;
     }
     if (Applier.isReadOnly(r)) {
@@ -116,6 +104,17 @@ final class KvService extends KVGrpc.KVImplBase {
       CompactionResponse resp = c.response().toBuilder().setHeader(headers.fill(c.response().getHeader())).build();
       return r.getPhysical() ? c.physical().thenApply(v -> resp) : CompletableFuture.completedFuture(resp);
     }, callerLoop()).whenComplete((resp, err) -> reply(resp, err, out));
+  }
+
+  /** Runs etcd's pre-checks; a refused request is answered with etcd's error and goes no further. */
+  private static boolean accepted(Runnable check, StreamObserver<?> out) {
+    try {
+      check.run();
+      return true;
+    } catch (RuntimeException e) {
+      out.onError(ErrorTable.toStatus(e));
+      return false;
+    }
   }
 
   /** A read-only txn is serializable only if every range in it is. */

@@ -323,7 +323,7 @@ public final class Applier {
   public CompactionResult compact(Backend.Batch batch, CompactionRequest c) {
     CompletableFuture<Void> physical = kv.compact(c.getRevision(), batch);
     CompactionResponse resp = CompactionResponse.newBuilder()
-        .setHeader(ResponseHeader.newBuilder().setRevision(kv.beginWrite(batch).rev()))
+        .setHeader(ResponseHeader.newBuilder().setRevision(kv.appliedRevision()))
         .build();
     return new CompactionResult(resp, physical);
   }

@@ -95,6 +95,11 @@ public final class KvStore implements AutoCloseable {
     LOG.info("event=mvcc-restored rev={} compact_rev={} keys={}", currentRev, compactMainRev, index.size());
   }
 
+  /** The revision of the last applied change, published or not. Apply thread only. */
+  public long appliedRevision() {
+    return applyRev;
+  }
+
   /** The newest published revision. */
   public long currentRevision() {
     return currentRev;
