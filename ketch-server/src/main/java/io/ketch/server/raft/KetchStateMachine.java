@@ -42,6 +42,16 @@ final class KetchStateMachine extends BaseStateMachine {
   private final Applier applier;
   private final Waiters waiters;
   private final long proposer;
+  /**
+   * Sends the responses of this process's applied batches, one batch at a time, so the apply thread
+   * moves on to the next entry instead of writing responses (a serial stage under load).
+   */
+  private final java.util.concurrent.ExecutorService responder =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "ketch-respond");
+        t.setDaemon(true);
+        return t;
+      });
   /** Applied entries and the client requests they carried (apply thread only; read for stats). */
   private volatile long appliedEntries;
   private volatile long appliedRequests;
@@ -88,9 +98,11 @@ final class KetchStateMachine extends BaseStateMachine {
       appliedEntries++;
       appliedRequests += batch.getRequestsCount();
       if (batch.getProposer() == proposer) {
-        for (int i = 0; i < results.size(); i++) {
-          waiters.complete(batch.getRequests(i).getId(), results.get(i));
-        }
+        responder.execute(() -> {
+          for (int i = 0; i < results.size(); i++) {
+            waiters.complete(batch.getRequests(i).getId(), results.get(i));
+          }
+        });
       }
       return CompletableFuture.completedFuture(Message.EMPTY);
     } catch (Throwable t) {
@@ -131,6 +143,7 @@ final class KetchStateMachine extends BaseStateMachine {
   @Override
   public void close() throws IOException {
     LOG.info("event=apply-stats entries={} requests={}", appliedEntries, appliedRequests);
+    responder.shutdown();
     super.close();
   }
 
