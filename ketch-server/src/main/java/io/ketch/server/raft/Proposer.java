@@ -2,8 +2,6 @@ package io.ketch.server.raft;
 
 import io.ketch.server.raft.proto.InternalBatch;
 import io.ketch.server.raft.proto.InternalRequest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -88,11 +86,9 @@ final class Proposer {
     }
     done.whenComplete((v, err) -> {
       if (err != null) {
-        List<Long> ids = new ArrayList<>(batch.getRequestsCount());
         for (InternalRequest r : batch.getRequestsList()) {
-          ids.add(r.getId());
+          waiters.fail(r.getId(), err);
         }
-        ids.forEach(id -> waiters.fail(id, err));
       }
       inFlight.decrementAndGet();
       drain();
