@@ -74,10 +74,6 @@ public final class KetchServer implements AutoCloseable {
     return grpc.addresses();
   }
 
-  public RaftNode raft() {
-    return raft;
-  }
-
   @Override
   public void close() {
     grpc.close();

@@ -104,12 +104,7 @@ public final class Applier {
     if (p.getLease() != 0 && !leases.exists(p.getLease())) {
       throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
     }
-    KvStore.WriteTxn txn = kv.beginWrite(batch);
-    try {
-      return put(txn, p);
-    } finally {
-      txn.end();
-    }
+    return inOwnTxn(batch, txn -> put(txn, p));
   }
 
   private PutResponse put(KvStore.WriteTxn txn, PutRequest p) {
@@ -141,12 +136,7 @@ public final class Applier {
 
   /** A DeleteRange outside a transaction. Apply thread only. */
   public DeleteRangeResponse deleteRange(Backend.Batch batch, DeleteRangeRequest d) {
-    KvStore.WriteTxn txn = kv.beginWrite(batch);
-    try {
-      return deleteRange(txn, d);
-    } finally {
-      txn.end();
-    }
+    return inOwnTxn(batch, txn -> deleteRange(txn, d));
   }
 
   private DeleteRangeResponse deleteRange(KvStore.WriteTxn txn, DeleteRangeRequest d) {
@@ -157,8 +147,18 @@ public final class Applier {
       resp.addAllPrevKvs(txn.range(key, end, RangeOptions.ALL).kvs());
     }
     int n = txn.deleteRange(key, end).size();
-    long rev = n != 0 || txn.changes() > 0 ? txn.nextRev() : txn.nextRev() - 1;
-    return resp.setDeleted(n).setHeader(ResponseHeader.newBuilder().setRevision(rev)).build();
+    // the txn's revision: bumped if this or an earlier op of the txn changed something
+    return resp.setDeleted(n).setHeader(ResponseHeader.newBuilder().setRevision(txn.rev())).build();
+  }
+
+  /** Runs a lone Put or DeleteRange as its own write transaction. */
+  private <T> T inOwnTxn(Backend.Batch batch, java.util.function.Function<KvStore.WriteTxn, T> body) {
+    KvStore.WriteTxn txn = kv.beginWrite(batch);
+    try {
+      return body.apply(txn);
+    } finally {
+      txn.end();
+    }
   }
 
   // ---- Txn ----

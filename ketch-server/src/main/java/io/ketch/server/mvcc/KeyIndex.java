@@ -112,11 +112,6 @@ final class KeyIndex {
     return null;
   }
 
-  /** Whether the key was live (created, not yet deleted) at {@code atRev}. */
-  boolean liveAt(long atRev) {
-    return get(atRev) != null;
-  }
-
   private Generation findGeneration(long rev) {
     int last = generations.size() - 1;
     for (int i = last; i >= 0; i--) {

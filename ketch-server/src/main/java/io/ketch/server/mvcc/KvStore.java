@@ -300,16 +300,6 @@ public final class KvStore implements AutoCloseable {
     compactor.shutdown();
   }
 
-  /** Number of keys in the index (live or with history), for status and tests. */
-  public int indexSize() {
-    lock.readLock().lock();
-    try {
-      return index.size();
-    } finally {
-      lock.readLock().unlock();
-    }
-  }
-
   private long readLong(byte[] metaKey, long dflt) {
     byte[] b = backend.get(Schema.META, metaKey);
     return b == null ? dflt : ByteBuffer.wrap(b).getLong();
@@ -355,10 +345,6 @@ public final class KvStore implements AutoCloseable {
     @Override
     public long firstRev() {
       return compactMainRev;
-    }
-
-    public int changes() {
-      return changes;
     }
 
     @Override

@@ -236,10 +236,6 @@ public final class RaftNode implements AutoCloseable {
     return leader == null ? 0 : Long.parseUnsignedLong(leader.toString(), 16);
   }
 
-  public boolean isLeader() {
-    return division.getInfo().isLeader();
-  }
-
   public long commitIndex() {
     return division.getRaftLog().getLastCommittedIndex();
   }

@@ -40,8 +40,4 @@ final class Waiters {
       f.completeExceptionally(t);
     }
   }
-
-  int size() {
-    return waiting.size();
-  }
 }
