@@ -1,11 +1,13 @@
 package io.ketch.server;
 
 import io.ketch.server.api.GrpcServer;
+import io.ketch.server.api.Headers;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.storage.RocksBackend;
+import io.ketch.server.watch.WatchableStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -27,12 +29,14 @@ public final class KetchServer implements AutoCloseable {
   private final RocksBackend backend;
   private final KvStore kv;
   private final RaftNode raft;
+  private final WatchableStore watchable;
   private final GrpcServer grpc;
 
-  private KetchServer(RocksBackend backend, KvStore kv, RaftNode raft, GrpcServer grpc) {
+  private KetchServer(RocksBackend backend, KvStore kv, RaftNode raft, WatchableStore watchable, GrpcServer grpc) {
     this.backend = backend;
     this.kv = kv;
     this.raft = raft;
+    this.watchable = watchable;
     this.grpc = grpc;
   }
 
@@ -41,23 +45,30 @@ public final class KetchServer implements AutoCloseable {
     RocksBackend backend = RocksBackend.open(cfg.dataDir().resolve("member").resolve("db"));
     KvStore kv = null;
     RaftNode raft = null;
+    WatchableStore watchable = null;
     try {
       kv = KvStore.open(backend);
       // No lease can exist until the Lease service is built, so every lease ID is unknown.
       Applier applier = new Applier(kv, leaseId -> false);
       raft = RaftNode.start(cfg, backend, kv, applier);
       raft.awaitReady(30_000);
+      Headers headers = new Headers(raft);
+      watchable = new WatchableStore(kv, headers::of, cfg.watchProgressNotifyInterval().toMillis(),
+          cfg.maxRequestBytes());
       List<InetSocketAddress> addresses = new ArrayList<>();
       for (URI u : cfg.listenClientUrls()) {
         addresses.add(new InetSocketAddress("localhost".equals(u.getHost()) ? "127.0.0.1" : u.getHost(), u.getPort()));
       }
-      GrpcServer grpc = GrpcServer.start(addresses, kv, backend, applier, raft, cfg.maxTxnOps(), cfg.maxRequestBytes(),
+      GrpcServer grpc = GrpcServer.start(addresses, kv, backend, applier, raft, watchable, cfg.maxTxnOps(), cfg.maxRequestBytes(),
           cfg.effectiveQuotaBytes());
-      KetchServer s = new KetchServer(backend, kv, raft, grpc);
+      KetchServer s = new KetchServer(backend, kv, raft, watchable, grpc);
       LOG.info("event=serving name={} client={} data_dir={} revision={}", cfg.name(), grpc.addresses(), cfg.dataDir(),
           kv.currentRevision());
       return s;
     } catch (IOException | InterruptedException | RuntimeException e) {
+      if (watchable != null) {
+        watchable.close();
+      }
       if (raft != null) {
         raft.close();
       }
@@ -74,8 +85,19 @@ public final class KetchServer implements AutoCloseable {
     return grpc.addresses();
   }
 
+  /** Watchers alive on this member (every stream's), for leak checks. */
+  public int watcherCount() {
+    return watchable.watcherCount();
+  }
+
+  /** Watch streams open on this member. */
+  public int watchStreamCount() {
+    return watchable.streamCount();
+  }
+
   @Override
   public void close() {
+    watchable.close();
     grpc.close();
     try {
       raft.close();

@@ -6,13 +6,13 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.ketch.api.etcdserverpb.AuthGrpc;
 import io.ketch.api.etcdserverpb.ClusterGrpc;
 import io.ketch.api.etcdserverpb.LeaseGrpc;
-import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.v3electionpb.ElectionGrpc;
 import io.ketch.api.v3lockpb.LockGrpc;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.storage.Backend;
+import io.ketch.server.watch.WatchableStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Watch,
- * Lease, Cluster, Auth, Lock, Election) answer UNIMPLEMENTED, never a made-up success. Handlers run
+ * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Lease,
+ * Cluster, Auth, Lock, Election) answer UNIMPLEMENTED, never a made-up success. Handlers run
  * on the transport threads (they never block).
  */
 public final class GrpcServer implements AutoCloseable {
@@ -42,7 +42,8 @@ public final class GrpcServer implements AutoCloseable {
 
   /** Binds every address and starts serving. */
   public static GrpcServer start(List<InetSocketAddress> addresses, KvStore kv, Backend backend, Applier applier,
-      RaftNode raft, int maxTxnOps, long maxRequestBytes, long quotaBytes) throws IOException {
+      RaftNode raft, WatchableStore watchable, int maxTxnOps, long maxRequestBytes, long quotaBytes)
+      throws IOException {
     AtomicInteger n = new AtomicInteger();
     ExecutorService reads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ketch-read-" + n.incrementAndGet());
@@ -67,7 +68,7 @@ public final class GrpcServer implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .addService(kvService)
             .addService(maintenance)
-            .addService(new WatchGrpc.WatchImplBase() {})
+            .addService(new WatchService(watchable))
             .addService(new LeaseGrpc.LeaseImplBase() {})
             .addService(new ClusterGrpc.ClusterImplBase() {})
             .addService(new AuthGrpc.AuthImplBase() {})

@@ -4,10 +4,10 @@ import io.ketch.api.etcdserverpb.ResponseHeader;
 import io.ketch.server.raft.RaftNode;
 
 /** Fills the identity part of a response header (cluster, member, term), as etcd's header filler. */
-final class Headers {
+public final class Headers {
   private final RaftNode raft;
 
-  Headers(RaftNode raft) {
+  public Headers(RaftNode raft) {
     this.raft = raft;
   }
 
@@ -20,7 +20,7 @@ final class Headers {
   }
 
   /** A header for a response that carries only the store revision. */
-  ResponseHeader of(long revision) {
+  public ResponseHeader of(long revision) {
     return ResponseHeader.newBuilder()
         .setClusterId(raft.clusterId())
         .setMemberId(raft.memberId())

@@ -43,7 +43,9 @@ public final class Flags {
       new Flag("max-txn-ops", "128", "Maximum number of operations permitted in a transaction."),
       new Flag("quota-backend-bytes", "0", "Raise alarms when backend size exceeds the given quota. 0 means use the default quota (2 GiB)."),
       new Flag("heartbeat-interval", "100", "Time (in milliseconds) of a heartbeat interval."),
-      new Flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout."));
+      new Flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout."),
+      new Flag("experimental-watch-progress-notify-interval", "10m0s",
+          "Duration of periodic watch progress notifications."));
 
   private Flags() {}
 
@@ -133,6 +135,11 @@ public final class Flags {
     long quota = number("quota-backend-bytes", v.getOrDefault("quota-backend-bytes", "0"));
     long heartbeat = number("heartbeat-interval", v.getOrDefault("heartbeat-interval", "100"));
     long election = number("election-timeout", v.getOrDefault("election-timeout", "1000"));
+    Duration progress = GoDuration.parse("experimental-watch-progress-notify-interval",
+        v.getOrDefault("experimental-watch-progress-notify-interval", "10m0s"));
+    if (progress.isNegative() || progress.isZero()) {
+      throw new FlagException("--experimental-watch-progress-notify-interval must be positive");
+    }
     if (maxRequestBytes <= 0 || maxTxnOps <= 0 || maxTxnOps > Integer.MAX_VALUE || quota < 0) {
       throw new FlagException("--max-request-bytes and --max-txn-ops must be positive, --quota-backend-bytes not negative");
     }
@@ -141,7 +148,7 @@ public final class Flags {
     }
     return new ServerConfig(name, dataDir, listenClient, advertiseClient, listenPeer, advertisePeer, cluster,
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
-        Duration.ofMillis(heartbeat), Duration.ofMillis(election));
+        Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress);
   }
 
   static List<URI> urls(String flag, String raw) throws FlagException {

@@ -25,7 +25,8 @@ public record ServerConfig(
     int maxTxnOps,
     long quotaBackendBytes,
     Duration heartbeatInterval,
-    Duration electionTimeout) {
+    Duration electionTimeout,
+    Duration watchProgressNotifyInterval) {
 
   /** etcd's default backend quota, used when --quota-backend-bytes is 0. */
   public static final long DEFAULT_QUOTA_BYTES = 2L << 30;
@@ -39,6 +40,6 @@ public record ServerConfig(
   public ServerConfig withUrls(List<URI> client, List<URI> peer) {
     return new ServerConfig(name, dataDir, client, client, peer, peer, Map.of(name, peer),
         initialClusterState, initialClusterToken, maxRequestBytes, maxTxnOps, quotaBackendBytes,
-        heartbeatInterval, electionTimeout);
+        heartbeatInterval, electionTimeout, watchProgressNotifyInterval);
   }
 }

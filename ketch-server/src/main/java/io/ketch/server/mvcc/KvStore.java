@@ -3,6 +3,7 @@ package io.ketch.server.mvcc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
+import io.ketch.api.mvccpb.Event;
 import io.ketch.api.mvccpb.KeyValue;
 import io.ketch.server.storage.Backend;
 import io.ketch.server.storage.Schema;
@@ -51,6 +52,9 @@ public final class KvStore implements AutoCloseable {
   /** Values written into the not yet committed batch (apply thread only). */
   private final Map<Revision, KeyValue> pending = new HashMap<>();
   private Runnable pendingCompaction;
+  /** Events of the changes written since the last publish, in revision order (apply thread only). */
+  private List<Event> unpublishedEvents = new ArrayList<>();
+  private volatile EventSink eventSink = (rev, events) -> { };
   /** The newest physical compaction; the next one runs after it. */
   private volatile CompletableFuture<Void> lastCompaction = CompletableFuture.completedFuture(null);
   private final ExecutorService compactor = Executors.newSingleThreadExecutor(r -> {
@@ -199,6 +203,64 @@ public final class KvStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads the changes of revisions {@code from..to} (inclusive) from the history, as watch events in
+   * revision order, stopping after {@code maxRevisions} distinct revisions. Any thread; {@code to}
+   * must be published. The caller must check {@link #compactRevision()} after the call: a compaction
+   * that overtook the read may have removed events from it.
+   */
+  public HistoryChunk history(long from, long to, int maxRevisions) {
+    List<Event> events = new ArrayList<>();
+    long[] next = {to + 1};
+    int[] revs = {0};
+    long[] lastMain = {-1};
+    backend.scan(Schema.KEY, Revision.startOf(Math.max(from, 0)), Revision.startOf(to + 1), (k, v) -> {
+      Revision rev = Revision.fromBytes(k);
+      if (rev.main() != lastMain[0]) {
+        if (revs[0] == maxRevisions) {
+          next[0] = rev.main();
+          return false;
+        }
+        revs[0]++;
+        lastMain[0] = rev.main();
+      }
+      KeyValue kv = parse(v);
+      if (Revision.isTombstone(k)) {
+        events.add(Event.newBuilder().setType(Event.EventType.DELETE)
+            .setKv(kv.toBuilder().setModRevision(rev.main())).build());
+      } else {
+        events.add(Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
+      }
+      return true;
+    });
+    return new HistoryChunk(events, next[0]);
+  }
+
+  /**
+   * The key-value {@code key} had at revision {@code rev} (live or not), for a watch event's
+   * prev_kv; null when it had none or that revision is compacted. Any thread.
+   */
+  public KeyValue valueAt(byte[] key, long rev) {
+    lock.readLock().lock();
+    try {
+      if (rev < compactMainRev || rev > currentRev || rev <= 0) {
+        return null;
+      }
+      List<TreeIndex.Entry> e = index.range(key, null, rev);
+      return e.isEmpty() ? null : value(e.get(0).found().modified(), false);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Sets who hears about published changes (the watch layer). Changes published before the call
+   * are not reported: the sink reads {@link #currentRevision()} after setting itself.
+   */
+  public void setEventSink(EventSink sink) {
+    this.eventSink = sink;
+  }
+
   /** Starts a write transaction whose changes go to {@code batch}. Apply thread only. */
   public WriteTxn beginWrite(Backend.Batch batch) {
     return new WriteTxn(batch);
@@ -288,6 +350,11 @@ public final class KvStore implements AutoCloseable {
   public void publish() {
     currentRev = applyRev;
     pending.clear();
+    if (!unpublishedEvents.isEmpty()) {
+      List<Event> events = unpublishedEvents;
+      unpublishedEvents = new ArrayList<>();
+      eventSink.published(currentRev, events);
+    }
     if (pendingCompaction != null) {
       Runnable r = pendingCompaction;
       pendingCompaction = null;
@@ -374,6 +441,7 @@ public final class KvStore implements AutoCloseable {
           .build();
       batch.put(Schema.KEY, idx.toBytes(false), kv.toByteArray());
       pending.put(idx, kv);
+      unpublishedEvents.add(Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
       lock.writeLock().lock();
       try {
         ki.put(idx);
@@ -392,6 +460,8 @@ public final class KvStore implements AutoCloseable {
         Revision idx = new Revision(beginRev + 1, changes);
         KeyValue tomb = KeyValue.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(e.key())).build();
         batch.put(Schema.KEY, idx.toBytes(true), tomb.toByteArray());
+        unpublishedEvents.add(Event.newBuilder().setType(Event.EventType.DELETE)
+            .setKv(tomb.toBuilder().setModRevision(idx.main())).build());
         lock.writeLock().lock();
         try {
           index.tombstone(e.key(), idx);

@@ -1,0 +1,567 @@
+package io.ketch.server.watch;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.ketch.api.etcdserverpb.ResponseHeader;
+import io.ketch.api.etcdserverpb.WatchCreateRequest;
+import io.ketch.api.etcdserverpb.WatchResponse;
+import io.ketch.api.mvccpb.Event;
+import io.ketch.api.mvccpb.KeyValue;
+import io.ketch.server.mvcc.EventSink;
+import io.ketch.server.mvcc.HistoryChunk;
+import io.ketch.server.mvcc.KvStore;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd's watchable store: watchers over the MVCC store, in three groups.
+ *
+ * <ul>
+ *   <li><b>synced</b> watchers have every event up to {@code hubRev}; each published batch of changes
+ *       is matched against them and handed to their streams.
+ *   <li><b>unsynced</b> watchers started in the past (or fell behind): they catch up from the
+ *       store's history in chunks of at most {@value #MAX_REVISIONS_PER_CHUNK} revisions, and join
+ *       the synced group when they reach {@code hubRev}.
+ *   <li><b>victims</b> found their stream's buffer full: they hold the responses they could not hand
+ *       over and are retried every {@value #VICTIM_RETRY_MILLIS} ms, then catch up as unsynced.
+ * </ul>
+ *
+ * <p>Threading: all watcher state belongs to one hub thread ("ketch-watch"), so moving a watcher
+ * between groups can never open a gap or send an event twice. The apply thread only appends published
+ * changes to an inbox ({@link #published}) and never waits: if the hub falls more than
+ * {@value #INBOX_LIMIT_EVENTS} events behind, the inbox stops taking changes and every synced watcher
+ * is sent back to catch up from the history instead. Client requests reach the hub as commands; the
+ * hub drains the inbox before each, so a watch created "now" starts after every change a client has
+ * seen acknowledged.
+ */
+public final class WatchableStore implements EventSink, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WatchableStore.class);
+  static final int MAX_REVISIONS_PER_CHUNK = 1000;
+  static final int MAX_WATCHERS_PER_SYNC = 512;
+  static final long INBOX_LIMIT_EVENTS = 200_000;
+  static final long VICTIM_RETRY_MILLIS = 10;
+  static final long STREAM_BUFFER_BYTES = 4L << 20;
+  static final String ERR_EMPTY_RANGE = "mvcc: watcher range is empty";
+  static final String ERR_DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
+
+  private final KvStore kv;
+  private final LongFunction<ResponseHeader> headers;
+  private final long progressIntervalNanos;
+  private final long fragmentBytes;
+
+  // the inbox, filled by the apply thread
+  private final Object inboxLock = new Object();
+  private ArrayDeque<Published> inbox = new ArrayDeque<>();
+  private long inboxEvents;
+  private boolean dropping;
+  private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+
+  // hub thread state
+  /** Every event up to this revision has been handed to the synced watchers. */
+  private long hubRev;
+  private final WatcherGroup synced = new WatcherGroup();
+  private final Set<Watcher> unsynced = new LinkedHashSet<>();
+  private final Set<Watcher> victims = new LinkedHashSet<>();
+  private final Set<WatchStream> streams = new HashSet<>();
+  private final AtomicInteger watcherCount = new AtomicInteger();
+  private final AtomicInteger streamCount = new AtomicInteger();
+
+  private final ExecutorService sender;
+  private final Thread hub;
+  private volatile boolean running = true;
+
+  /** A published batch of changes. */
+  private record Published(long rev, List<Event> events) {}
+
+  /**
+   * Starts watching {@code kv}: from now on every published change reaches the watchers.
+   *
+   * @param headers builds a response header for a store revision
+   * @param progressIntervalMillis period of progress notifications for watches that asked for them
+   * @param fragmentBytes responses of fragmenting watches are split at this size (the request limit)
+   */
+  public WatchableStore(KvStore kv, LongFunction<ResponseHeader> headers, long progressIntervalMillis,
+      long fragmentBytes) {
+    this.kv = kv;
+    this.headers = headers;
+    this.progressIntervalNanos = TimeUnit.MILLISECONDS.toNanos(progressIntervalMillis);
+    this.fragmentBytes = fragmentBytes;
+    // sink first, then the revision: a change published in between is skipped as already seen
+    kv.setEventSink(this);
+    this.hubRev = kv.currentRevision();
+    AtomicInteger n = new AtomicInteger();
+    this.sender = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+      Thread t = new Thread(r, "ketch-watch-send-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.hub = new Thread(this::run, "ketch-watch");
+    hub.setDaemon(true);
+    hub.start();
+  }
+
+  // ---- called from other threads ----
+
+  @Override
+  public void published(long rev, List<Event> events) {
+    synchronized (inboxLock) {
+      if (dropping) {
+        return;
+      }
+      if (inboxEvents + events.size() > INBOX_LIMIT_EVENTS) {
+        dropping = true;
+      } else {
+        inbox.add(new Published(rev, events));
+        inboxEvents += events.size();
+      }
+    }
+    LockSupport.unpark(hub);
+  }
+
+  /** Opens a stream that sends its responses to {@code out}. */
+  public Stream openStream(ServerCallStreamObserver<WatchResponse> out) {
+    WatchStream s = new WatchStream(out, sender, STREAM_BUFFER_BYTES, () -> LockSupport.unpark(hub));
+    submit(() -> {
+      streams.add(s);
+      streamCount.set(streams.size());
+    });
+    return new Stream(s);
+  }
+
+  /** Watchers alive (any state but gone), for metrics and leak checks. */
+  public int watcherCount() {
+    return watcherCount.get();
+  }
+
+  /** Watch streams open. */
+  public int streamCount() {
+    return streamCount.get();
+  }
+
+  /** A client's handle on one stream; its calls may come from any thread, one at a time. */
+  public final class Stream {
+    private final WatchStream s;
+
+    private Stream(WatchStream s) {
+      this.s = s;
+    }
+
+    public void create(WatchCreateRequest req) {
+      submit(() -> WatchableStore.this.create(s, req));
+    }
+
+    public void cancel(long watchId) {
+      submit(() -> WatchableStore.this.cancel(s, watchId));
+    }
+
+    public void requestProgress() {
+      submit(() -> {
+        s.progressRequested = true;
+        answerProgressRequest(s);
+      });
+    }
+
+    /** The transport can take more responses. */
+    public void onReady() {
+      s.onReady();
+    }
+
+    /** The client went away: release every watcher of the stream. */
+    public void close() {
+      submit(() -> closeStream(s, null));
+    }
+  }
+
+  private void submit(Runnable command) {
+    commands.add(command);
+    LockSupport.unpark(hub);
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    LockSupport.unpark(hub);
+    try {
+      hub.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (WatchStream s : new ArrayList<>(streams)) {
+      closeStream(s, Status.UNAVAILABLE.withDescription("etcdserver: server stopped"));
+    }
+    sender.shutdown();
+    try {
+      sender.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- the hub thread ----
+
+  private void run() {
+    long nextProgress = System.nanoTime() + progressIntervalNanos;
+    long nextVictimRetry = 0;
+    while (running) {
+      try {
+        boolean worked = drainInbox();
+        Runnable c;
+        while ((c = commands.poll()) != null) {
+          drainInbox();
+          c.run();
+          worked = true;
+        }
+        long now = System.nanoTime();
+        if (!victims.isEmpty() && now >= nextVictimRetry) {
+          retryVictims();
+          nextVictimRetry = now + TimeUnit.MILLISECONDS.toNanos(VICTIM_RETRY_MILLIS);
+        }
+        if (!unsynced.isEmpty()) {
+          worked |= syncWatchers();
+        }
+        if (now >= nextProgress) {
+          progressTick();
+          nextProgress = now + progressIntervalNanos;
+        }
+        if (!worked) {
+          long wait = nextProgress - now;
+          if (!victims.isEmpty() || !unsynced.isEmpty()) {
+            wait = Math.min(wait, TimeUnit.MILLISECONDS.toNanos(VICTIM_RETRY_MILLIS));
+          }
+          LockSupport.parkNanos(this, Math.max(wait, 1));
+        }
+      } catch (RuntimeException e) {
+        LOG.error("event=watch-hub-error", e);
+      }
+    }
+  }
+
+  /** Dispatches every published batch waiting in the inbox; returns whether there was any. */
+  private boolean drainInbox() {
+    ArrayDeque<Published> items;
+    long resyncTo = -1;
+    synchronized (inboxLock) {
+      if (inbox.isEmpty() && !dropping) {
+        return false;
+      }
+      items = inbox;
+      inbox = new ArrayDeque<>();
+      inboxEvents = 0;
+      if (dropping) {
+        dropping = false;
+        // every revision up to here was published, so it is in the history
+        resyncTo = kv.currentRevision();
+      }
+    }
+    for (Published p : items) {
+      if (p.rev() > hubRev) {
+        dispatch(p);
+        hubRev = p.rev();
+      }
+    }
+    if (resyncTo > hubRev) {
+      LOG.warn("event=watch-inbox-overflow hub_rev={} resync_to={} synced={}", hubRev, resyncTo, synced.size());
+      for (Watcher w : synced.all()) {
+        synced.remove(w);
+        w.minRev = Math.max(w.minRev, hubRev + 1);
+        w.state = Watcher.State.UNSYNCED;
+        unsynced.add(w);
+      }
+      hubRev = resyncTo;
+    }
+    return true;
+  }
+
+  /** Hands one published batch to the synced watchers it concerns. */
+  private void dispatch(Published p) {
+    if (synced.size() == 0) {
+      return;
+    }
+    Map<Watcher, List<Event>> matched = new LinkedHashMap<>();
+    for (Event e : p.events()) {
+      long rev = e.getKv().getModRevision();
+      synced.forEachMatch(e.getKv().getKey(), w -> {
+        if (rev >= w.minRev && w.accepts(e)) {
+          matched.computeIfAbsent(w, k -> new ArrayList<>()).add(e);
+        }
+      });
+    }
+    if (matched.isEmpty()) {
+      return;
+    }
+    ResponseHeader h = headers.apply(p.rev());
+    Map<Event, Event> withPrev = new IdentityHashMap<>();
+    for (Map.Entry<Watcher, List<Event>> m : matched.entrySet()) {
+      Watcher w = m.getKey();
+      w.minRev = p.rev() + 1;
+      deliver(w, responses(w, h, m.getValue(), withPrev));
+    }
+  }
+
+  /**
+   * Hands {@code rs} to the watcher's stream; if the stream is full the watcher becomes a victim
+   * holding them. The watcher's {@code minRev} must already be past these events.
+   */
+  private void deliver(Watcher w, List<WatchResponse> rs) {
+    w.sentSinceTick = true;
+    if (w.stream.offer(rs)) {
+      return;
+    }
+    if (w.state == Watcher.State.SYNCED) {
+      synced.remove(w);
+    } else {
+      unsynced.remove(w);
+    }
+    w.state = Watcher.State.VICTIM;
+    w.held = rs;
+    victims.add(w);
+  }
+
+  private void retryVictims() {
+    for (Iterator<Watcher> it = victims.iterator(); it.hasNext(); ) {
+      Watcher w = it.next();
+      if (!w.stream.offer(w.held)) {
+        continue;
+      }
+      it.remove();
+      w.held = null;
+      if (w.minRev > hubRev) {
+        w.state = Watcher.State.SYNCED;
+        synced.add(w);
+        answerProgressRequest(w.stream);
+      } else {
+        w.state = Watcher.State.UNSYNCED;
+        unsynced.add(w);
+      }
+    }
+  }
+
+  /**
+   * One round of catch-up: reads up to {@value #MAX_REVISIONS_PER_CHUNK} revisions of history from
+   * the lowest revision the chosen unsynced watchers need, and hands each its events. Returns whether
+   * any watcher moved on.
+   */
+  private boolean syncWatchers() {
+    long compactRev = kv.compactRevision();
+    List<Watcher> chosen = new ArrayList<>();
+    boolean moved = false;
+    for (Iterator<Watcher> it = unsynced.iterator(); it.hasNext() && chosen.size() < MAX_WATCHERS_PER_SYNC; ) {
+      Watcher w = it.next();
+      if (w.minRev < compactRev) {
+        it.remove();
+        w.state = Watcher.State.COMPACTED;
+        watcherCount.decrementAndGet();
+        w.stream.control(WatchResponse.newBuilder()
+            .setHeader(headers.apply(0))
+            .setWatchId(w.id)
+            .setCanceled(true)
+            .setCompactRevision(compactRev)
+            .build());
+        moved = true;
+      } else if (w.minRev > hubRev) {
+        it.remove();
+        w.state = Watcher.State.SYNCED;
+        synced.add(w);
+        answerProgressRequest(w.stream);
+        moved = true;
+      } else if (w.stream.hasRoom()) {
+        chosen.add(w);
+      }
+    }
+    if (chosen.isEmpty()) {
+      return moved;
+    }
+    long from = Long.MAX_VALUE;
+    for (Watcher w : chosen) {
+      from = Math.min(from, w.minRev);
+    }
+    HistoryChunk chunk = kv.history(from, hubRev, MAX_REVISIONS_PER_CHUNK);
+    if (kv.compactRevision() != compactRev) {
+      return true; // a compaction overtook the read: check the watchers against it first
+    }
+    ResponseHeader h = headers.apply(hubRev);
+    Map<Event, Event> withPrev = new IdentityHashMap<>();
+    for (Watcher w : chosen) {
+      if (w.minRev >= chunk.nextRev()) {
+        continue;
+      }
+      List<Event> evs = new ArrayList<>();
+      for (Event e : chunk.events()) {
+        if (e.getKv().getModRevision() >= w.minRev && w.accepts(e) && w.covers(e.getKv().getKey().toByteArray())) {
+          evs.add(e);
+        }
+      }
+      w.minRev = chunk.nextRev();
+      if (!evs.isEmpty()) {
+        deliver(w, responses(w, h, evs, withPrev));
+      }
+      if (w.state == Watcher.State.UNSYNCED && w.minRev > hubRev) {
+        unsynced.remove(w);
+        w.state = Watcher.State.SYNCED;
+        synced.add(w);
+        answerProgressRequest(w.stream);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The responses carrying {@code evs} to {@code w}: one, or several fragments when the watcher
+   * asked for fragmenting and the response reaches the request limit (etcd's split).
+   */
+  private List<WatchResponse> responses(Watcher w, ResponseHeader h, List<Event> evs, Map<Event, Event> withPrev) {
+    if (w.prevKv) {
+      List<Event> full = new ArrayList<>(evs.size());
+      for (Event e : evs) {
+        full.add(withPrev.computeIfAbsent(e, this::withPrevKv));
+      }
+      evs = full;
+    }
+    WatchResponse r = WatchResponse.newBuilder().setHeader(h).setWatchId(w.id).addAllEvents(evs).build();
+    if (!w.fragment || evs.size() < 2 || r.getSerializedSize() < fragmentBytes) {
+      return List.of(r);
+    }
+    return Fragments.split(r, fragmentBytes);
+  }
+
+  /** {@code e} with the key's previous value, as etcd's watch server looks it up (none for a create). */
+  private Event withPrevKv(Event e) {
+    KeyValue kvNow = e.getKv();
+    if (e.getType() == Event.EventType.PUT && kvNow.getCreateRevision() == kvNow.getModRevision()) {
+      return e;
+    }
+    KeyValue prev = kv.valueAt(kvNow.getKey().toByteArray(), kvNow.getModRevision() - 1);
+    return prev == null ? e : e.toBuilder().setPrevKv(prev).build();
+  }
+
+  private void create(WatchStream s, WatchCreateRequest req) {
+    byte[] key = req.getKey().isEmpty() ? new byte[] {0} : req.getKey().toByteArray();
+    byte[] end = req.getRangeEnd().isEmpty() ? null : req.getRangeEnd().toByteArray();
+    if (end != null && end.length == 1 && end[0] == 0) {
+      end = new byte[0];
+    }
+    WatchResponse.Builder r = WatchResponse.newBuilder().setHeader(headers.apply(hubRev)).setCreated(true);
+    if (end != null && end.length > 0 && Arrays.compareUnsigned(key, end) >= 0) {
+      s.control(r.setWatchId(-1).setCanceled(true).setCancelReason(ERR_EMPTY_RANGE).build());
+      return;
+    }
+    long id = req.getWatchId();
+    if (id == 0) {
+      while (s.watchers.containsKey(s.nextId)) {
+        s.nextId++;
+      }
+      id = s.nextId++;
+    } else if (s.watchers.containsKey(id)) {
+      s.control(r.setWatchId(-1).setCanceled(true).setCancelReason(ERR_DUPLICATE_ID).build());
+      return;
+    }
+    boolean noPut = false;
+    boolean noDelete = false;
+    for (WatchCreateRequest.FilterType f : req.getFiltersList()) {
+      noPut |= f == WatchCreateRequest.FilterType.NOPUT;
+      noDelete |= f == WatchCreateRequest.FilterType.NODELETE;
+    }
+    long start = req.getStartRevision() == 0 ? hubRev + 1 : req.getStartRevision();
+    Watcher w = new Watcher(s, id, key, end, start, noPut, noDelete, req.getPrevKv(), req.getProgressNotify(),
+        req.getFragment());
+    s.watchers.put(id, w);
+    watcherCount.incrementAndGet();
+    s.control(r.setWatchId(id).build());
+    if (start > hubRev) {
+      w.state = Watcher.State.SYNCED;
+      synced.add(w);
+    } else {
+      w.state = Watcher.State.UNSYNCED;
+      unsynced.add(w);
+    }
+  }
+
+  private void cancel(WatchStream s, long id) {
+    Watcher w = s.watchers.remove(id);
+    if (w == null) {
+      return;
+    }
+    release(w);
+    s.control(WatchResponse.newBuilder().setHeader(headers.apply(hubRev)).setWatchId(id).setCanceled(true).build());
+    answerProgressRequest(s);
+  }
+
+  private void release(Watcher w) {
+    switch (w.state) {
+      case SYNCED -> synced.remove(w);
+      case UNSYNCED -> unsynced.remove(w);
+      case VICTIM -> victims.remove(w);
+      default -> { }
+    }
+    if (w.state != Watcher.State.COMPACTED && w.state != Watcher.State.GONE) {
+      watcherCount.decrementAndGet();
+    }
+    w.state = Watcher.State.GONE;
+    w.held = null;
+  }
+
+  private void closeStream(WatchStream s, Status status) {
+    for (Watcher w : s.watchers.values()) {
+      release(w);
+    }
+    s.watchers.clear();
+    if (streams.remove(s)) {
+      streamCount.set(streams.size());
+    }
+    s.end(status);
+  }
+
+  /**
+   * Answers the stream's pending progress request once every watcher on it is synced: the answer
+   * then means every event up to its revision was sent (etcd 3.5's rule).
+   */
+  private void answerProgressRequest(WatchStream s) {
+    if (!s.progressRequested) {
+      return;
+    }
+    for (Watcher w : s.watchers.values()) {
+      if (w.state == Watcher.State.UNSYNCED || w.state == Watcher.State.VICTIM) {
+        return;
+      }
+    }
+    s.progressRequested = false;
+    s.control(WatchResponse.newBuilder().setHeader(headers.apply(hubRev)).setWatchId(-1).build());
+  }
+
+  /** Periodic progress: each synced progress_notify watcher that got no events since the last tick. */
+  private void progressTick() {
+    ResponseHeader h = null;
+    for (WatchStream s : streams) {
+      for (Watcher w : s.watchers.values()) {
+        if (!w.progressNotify) {
+          continue;
+        }
+        if (w.state == Watcher.State.SYNCED && !w.sentSinceTick && s.hasRoom()) {
+          if (h == null) {
+            h = headers.apply(hubRev);
+          }
+          s.offer(List.of(WatchResponse.newBuilder().setHeader(h).setWatchId(w.id).build()));
+        }
+        w.sentSinceTick = false;
+      }
+    }
+  }
+}
