@@ -11,16 +11,22 @@ import io.ketch.api.etcdserverpb.CompactionRequest;
  * identical (responses with cluster_id/member_id/raft_term ignored, or error code and text).
  */
 final class Differential implements AutoCloseable {
-  private final EtcdOracle etcd = new EtcdOracle();
+  private final EtcdOracle etcd;
   private final KetchNode ketch;
   private final KvCaller etcdKv;
   private final KvCaller ketchKv;
   private int sent;
 
   Differential() {
+    this(new String[0]);
+  }
+
+  /** Both servers started with the same extra flags. */
+  Differential(String... flags) {
+    etcd = new EtcdOracle(flags);
     KetchNode k;
     try {
-      k = new KetchNode();
+      k = new KetchNode(flags);
     } catch (RuntimeException e) {
       etcd.close();
       throw e;
@@ -42,9 +48,21 @@ final class Differential implements AutoCloseable {
 
   /** Runs {@code ops} requests from a seeded generator through both servers. */
   void runRandom(long seed, int ops) {
+    runRandom(seed, ops, (i, req, gen) -> { });
+  }
+
+  /** Called before each generated request is sent. */
+  @FunctionalInterface
+  interface BeforeSend {
+    void before(int i, Message request, KvOpGenerator gen);
+  }
+
+  /** Like {@link #runRandom(long, int)}, calling {@code hook} before each request. */
+  void runRandom(long seed, int ops, BeforeSend hook) {
     KvOpGenerator gen = new KvOpGenerator(seed);
     for (int i = 0; i < ops; i++) {
       Message req = gen.next();
+      hook.before(i, req, gen);
       KvCaller.Outcome o = send(req, "seed " + seed);
       if (o.ok()) {
         gen.rev = Math.max(gen.rev, o.revision());

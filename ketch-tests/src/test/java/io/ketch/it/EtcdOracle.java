@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,7 +19,7 @@ final class EtcdOracle implements Endpoint {
   private final int clientPort = TestDirs.freePort();
   private final Process process;
 
-  EtcdOracle() {
+  EtcdOracle(String... extraFlags) {
     if (!Files.isExecutable(ETCD)) {
       throw new IllegalStateException("the etcd oracle is missing: run bin/test (it installs Debian's etcd-server)");
     }
@@ -26,11 +27,13 @@ final class EtcdOracle implements Endpoint {
     String client = "http://127.0.0.1:" + clientPort;
     String peer = "http://127.0.0.1:" + peerPort;
     try {
-      process = new ProcessBuilder(List.of(ETCD.toString(),
+      List<String> cmd = new ArrayList<>(List.of(ETCD.toString(),
           "--name", "oracle", "--data-dir", dir.resolve("data").toString(),
           "--listen-client-urls", client, "--advertise-client-urls", client,
           "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-          "--initial-cluster", "oracle=" + peer))
+          "--initial-cluster", "oracle=" + peer));
+      cmd.addAll(List.of(extraFlags));
+      process = new ProcessBuilder(cmd)
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("etcd.log").toFile())
           .start();

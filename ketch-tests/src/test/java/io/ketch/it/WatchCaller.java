@@ -1,0 +1,125 @@
+package io.ketch.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import io.ketch.api.etcdserverpb.ResponseHeader;
+import io.ketch.api.etcdserverpb.WatchCancelRequest;
+import io.ketch.api.etcdserverpb.WatchCreateRequest;
+import io.ketch.api.etcdserverpb.WatchGrpc;
+import io.ketch.api.etcdserverpb.WatchProgressRequest;
+import io.ketch.api.etcdserverpb.WatchRequest;
+import io.ketch.api.etcdserverpb.WatchResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Watch stream to a server: sends create/cancel/progress requests and keeps every response, in
+ * arrival order, with the stream's end (an error or completion) if it ended.
+ */
+final class WatchCaller implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final boolean ownChannel;
+  private final StreamObserver<WatchRequest> requests;
+  private final LinkedBlockingQueue<WatchResponse> arrived = new LinkedBlockingQueue<>();
+  private final List<WatchResponse> received = new ArrayList<>();
+  private volatile Throwable error;
+  private volatile boolean completed;
+
+  WatchCaller(Endpoint e) {
+    this(e.channel(), true);
+  }
+
+  /** A stream on an existing channel (several streams may share one connection). */
+  WatchCaller(ManagedChannel channel, boolean ownChannel) {
+    this.channel = channel;
+    this.ownChannel = ownChannel;
+    this.requests = WatchGrpc.newStub(channel).watch(new StreamObserver<>() {
+      @Override
+      public void onNext(WatchResponse r) {
+        arrived.add(r);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        error = t;
+      }
+
+      @Override
+      public void onCompleted() {
+        completed = true;
+      }
+    });
+  }
+
+  void create(WatchCreateRequest c) {
+    send(WatchRequest.newBuilder().setCreateRequest(c).build());
+  }
+
+  void cancel(long watchId) {
+    send(WatchRequest.newBuilder().setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(watchId)).build());
+  }
+
+  void requestProgress() {
+    send(WatchRequest.newBuilder().setProgressRequest(WatchProgressRequest.getDefaultInstance()).build());
+  }
+
+  synchronized void send(WatchRequest r) {
+    requests.onNext(r);
+  }
+
+  /** Waits for the next response; null after {@code millis} without one. */
+  WatchResponse next(long millis) throws InterruptedException {
+    WatchResponse r = arrived.poll(millis, TimeUnit.MILLISECONDS);
+    if (r != null) {
+      received.add(r);
+    }
+    return r;
+  }
+
+  /**
+   * Collects responses until none has come for {@code quietMillis}; returns every response received
+   * so far (since the stream opened).
+   */
+  List<WatchResponse> settle(long quietMillis) throws InterruptedException {
+    while (next(quietMillis) != null) {
+      // keep collecting
+    }
+    return List.copyOf(received);
+  }
+
+  /** Every response taken so far (by {@link #next} or {@link #settle}). */
+  List<WatchResponse> received() {
+    return List.copyOf(received);
+  }
+
+  Throwable error() {
+    return error;
+  }
+
+  boolean completed() {
+    return completed;
+  }
+
+  /** {@code r} with the header's identity fields cleared (they differ between servers). */
+  static WatchResponse normalize(WatchResponse r) {
+    if (!r.hasHeader()) {
+      return r;
+    }
+    ResponseHeader h = r.getHeader().toBuilder().clearClusterId().clearMemberId().clearRaftTerm().build();
+    return r.toBuilder().setHeader(h).build();
+  }
+
+  @Override
+  public void close() {
+    try {
+      requests.onError(new RuntimeException("test closes the stream"));
+    } catch (RuntimeException ignored) {
+      // already closed
+    }
+    if (ownChannel) {
+      channel.shutdownNow();
+    }
+  }
+}
