@@ -85,14 +85,9 @@ public final class KetchServer implements AutoCloseable {
     return grpc.addresses();
   }
 
-  /** Watchers alive on this member (every stream's), for leak checks. */
-  public int watcherCount() {
-    return watchable.watcherCount();
-  }
-
-  /** Watch streams open on this member. */
-  public int watchStreamCount() {
-    return watchable.streamCount();
+  /** The watch layer: watcher, stream and buffer counts for metrics and leak checks. */
+  public WatchableStore watchable() {
+    return watchable;
   }
 
   @Override

@@ -31,6 +31,11 @@ final class KetchNode implements Endpoint {
     }
   }
 
+  /** The running server. */
+  KetchServer server() {
+    return server;
+  }
+
   @Override
   public String name() {
     return "ketch";

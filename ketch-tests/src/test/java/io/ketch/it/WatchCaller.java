@@ -89,6 +89,16 @@ final class WatchCaller implements AutoCloseable {
     return List.copyOf(received);
   }
 
+  /** Collects responses for {@code millis}; returns every response received so far. */
+  List<WatchResponse> collectFor(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    long left;
+    while ((left = deadline - System.nanoTime()) > 0) {
+      next(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+    }
+    return List.copyOf(received);
+  }
+
   /** Every response taken so far (by {@link #next} or {@link #settle}). */
   List<WatchResponse> received() {
     return List.copyOf(received);

@@ -28,6 +28,8 @@ final class WatchStream {
   private final Runnable onRoom;
   private final ConcurrentLinkedQueue<WatchResponse> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
+  /** Bytes buffered over every stream (shared with the store, for metrics). */
+  private final AtomicLong allQueuedBytes;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile Status endStatus;
   private volatile boolean ended;
@@ -40,7 +42,9 @@ final class WatchStream {
   /** A progress request waits until every watcher on the stream is synced (hub thread only). */
   boolean progressRequested;
 
-  WatchStream(ServerCallStreamObserver<WatchResponse> out, Executor sender, long limitBytes, Runnable onRoom) {
+  WatchStream(ServerCallStreamObserver<WatchResponse> out, Executor sender, long limitBytes, AtomicLong allQueuedBytes,
+      Runnable onRoom) {
+    this.allQueuedBytes = allQueuedBytes;
     this.out = out;
     this.sender = sender;
     this.limitBytes = limitBytes;
@@ -80,7 +84,9 @@ final class WatchStream {
     if (ended) {
       return;
     }
-    queuedBytes.addAndGet(r.getSerializedSize());
+    int size = r.getSerializedSize();
+    queuedBytes.addAndGet(size);
+    allQueuedBytes.addAndGet(size);
     queue.add(r);
   }
 
@@ -96,6 +102,15 @@ final class WatchStream {
     schedule();
   }
 
+  private void discard() {
+    WatchResponse r;
+    while ((r = queue.poll()) != null) {
+      int size = r.getSerializedSize();
+      queuedBytes.addAndGet(-size);
+      allQueuedBytes.addAndGet(-size);
+    }
+  }
+
   private void schedule() {
     if (scheduled.compareAndSet(false, true)) {
       sender.execute(this::drain);
@@ -109,12 +124,13 @@ final class WatchStream {
         if (r == null) {
           break;
         }
-        queuedBytes.addAndGet(-r.getSerializedSize());
+        int size = r.getSerializedSize();
+        queuedBytes.addAndGet(-size);
+        allQueuedBytes.addAndGet(-size);
         out.onNext(r);
       }
       if (ended) {
-        queue.clear();
-        queuedBytes.set(0);
+        discard();
         Status s = endStatus;
         endStatus = null;
         if (s != null && !out.isCancelled()) {
@@ -124,8 +140,7 @@ final class WatchStream {
     } catch (RuntimeException e) {
       // the call went away under us; the cancel handler ends the stream
       ended = true;
-      queue.clear();
-      queuedBytes.set(0);
+      discard();
     } finally {
       scheduled.set(false);
     }

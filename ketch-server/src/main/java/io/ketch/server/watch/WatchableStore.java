@@ -58,7 +58,8 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   static final int MAX_WATCHERS_PER_SYNC = 512;
   static final long INBOX_LIMIT_EVENTS = 200_000;
   static final long VICTIM_RETRY_MILLIS = 10;
-  static final long STREAM_BUFFER_BYTES = 4L << 20;
+  /** Bytes of event responses a stream buffers before its watchers become victims. */
+  public static final long STREAM_BUFFER_BYTES = 4L << 20;
   static final String ERR_EMPTY_RANGE = "mvcc: watcher range is empty";
   static final String ERR_DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
 
@@ -83,6 +84,8 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   private final Set<WatchStream> streams = new HashSet<>();
   private final AtomicInteger watcherCount = new AtomicInteger();
   private final AtomicInteger streamCount = new AtomicInteger();
+  private final AtomicInteger victimCount = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong bufferedBytes = new java.util.concurrent.atomic.AtomicLong();
 
   private final ExecutorService sender;
   private final Thread hub;
@@ -138,7 +141,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
 
   /** Opens a stream that sends its responses to {@code out}. */
   public Stream openStream(ServerCallStreamObserver<WatchResponse> out) {
-    WatchStream s = new WatchStream(out, sender, STREAM_BUFFER_BYTES, () -> LockSupport.unpark(hub));
+    WatchStream s = new WatchStream(out, sender, STREAM_BUFFER_BYTES, bufferedBytes, () -> LockSupport.unpark(hub));
     submit(() -> {
       streams.add(s);
       streamCount.set(streams.size());
@@ -154,6 +157,16 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   /** Watch streams open. */
   public int streamCount() {
     return streamCount.get();
+  }
+
+  /** Watchers waiting for room in their stream's buffer. */
+  public int victimCount() {
+    return victimCount.get();
+  }
+
+  /** Bytes of responses buffered for sending, over every stream. */
+  public long bufferedBytes() {
+    return bufferedBytes.get();
   }
 
   /** A client's handle on one stream; its calls may come from any thread, one at a time. */
@@ -333,6 +346,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     w.state = Watcher.State.VICTIM;
     w.held = rs;
     victims.add(w);
+    victimCount.set(victims.size());
   }
 
   private void retryVictims() {
@@ -352,6 +366,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
         unsynced.add(w);
       }
     }
+    victimCount.set(victims.size());
   }
 
   /**
@@ -508,7 +523,10 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     switch (w.state) {
       case SYNCED -> synced.remove(w);
       case UNSYNCED -> unsynced.remove(w);
-      case VICTIM -> victims.remove(w);
+      case VICTIM -> {
+        victims.remove(w);
+        victimCount.set(victims.size());
+      }
       default -> { }
     }
     if (w.state != Watcher.State.COMPACTED && w.state != Watcher.State.GONE) {
