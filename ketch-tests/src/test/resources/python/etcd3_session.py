@@ -38,4 +38,19 @@ try:
     show("compact again", "no error")
 except Exception as e:  # etcd's compacted-revision error, as the client surfaces it
     show("compact again", (type(e).__name__, str(e)[:80]))
+
+# watch: history from a past revision, then live events, then cancel
+start = c.put("pyw/k", "1").header.revision
+c.put("pyw/k", "2")
+events_iter, cancel = c.watch_prefix("pyw/", start_revision=start, prev_kv=True)
+c.put("pyw/j", "3")
+c.delete("pyw/k")
+seen = []
+for ev in events_iter:
+    seen.append((type(ev).__name__, ev.key, ev.value, ev.mod_revision,
+                 ev.prev_value if hasattr(ev, "prev_value") else None))
+    if len(seen) == 4:
+        break
+cancel()
+show("watch", seen)
 print("done")

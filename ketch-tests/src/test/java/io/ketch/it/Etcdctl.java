@@ -45,6 +45,52 @@ final class Etcdctl {
     }
   }
 
+  /**
+   * Starts a long-running {@code etcdctl args} (such as {@code watch}) whose output goes to
+   * {@code out}; the caller stops it with {@link #stop}.
+   */
+  static Process start(Endpoint e, Path out, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints=" + e.address(), "--dial-timeout=3s"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    pb.environment().put("ETCDCTL_API", "3");
+    try {
+      return pb.start();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
+  /** Waits until {@code out} has not grown for {@code quietMillis}. */
+  static void awaitQuiet(Path out, long quietMillis) throws InterruptedException {
+    long size = -1;
+    long since = System.nanoTime();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      long now = out.toFile().length();
+      if (now != size) {
+        size = now;
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(quietMillis)) {
+        return;
+      }
+      Thread.sleep(25);
+    }
+  }
+
+  /** Stops a process from {@link #start} and returns what it printed, normalized. */
+  static String stop(Process p, Path out) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+    }
+    try {
+      return normalize(dropClientLogs(Files.readString(out)));
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
   /** Blanks the fields that differ between any two clusters: cluster/member IDs and the Raft term. */
   static String normalize(String s) {
     return s.replaceAll("\"cluster_id\":\\d+", "\"cluster_id\":ID")

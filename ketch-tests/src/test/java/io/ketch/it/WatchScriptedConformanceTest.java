@@ -1,6 +1,8 @@
 package io.ketch.it;
 
 import static io.ketch.it.WatchSession.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.ketch.api.etcdserverpb.CompactionRequest;
@@ -9,11 +11,16 @@ import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.RequestOp;
 import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.WatchCreateRequest;
+import com.google.protobuf.TextFormat;
+import io.ketch.api.etcdserverpb.WatchResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -169,6 +176,31 @@ class WatchScriptedConformanceTest {
       w.put("neg/k", "2");
     }));
     return s.stream();
+  }
+
+  /**
+   * Periodic progress notifications (interval shortened by etcd's flag): the same distinct responses
+   * — created, then notifications at the current revision — as etcd.
+   */
+  @Test
+  void periodicProgressNotificationsAsEtcd() throws Exception {
+    try (Differential p = new Differential("--experimental-watch-progress-notify-interval", "250ms")) {
+      List<String> seen = new ArrayList<>();
+      for (Endpoint e : List.of(p.etcd(), p.ketch())) {
+        try (WatchSession w = new WatchSession(e)) {
+          w.put("pn/k", "1");
+          w.stream().create(watch("pn/k").setProgressNotify(true).build());
+          w.stream().create(watch("pn/other").build());
+          Set<String> distinct = new TreeSet<>();
+          for (WatchResponse r : w.stream().collectFor(1200)) {
+            distinct.add(TextFormat.shortDebugString(WatchCaller.normalize(r)));
+          }
+          seen.add(String.join("\n", distinct));
+        }
+      }
+      assertTrue(seen.get(0).contains("header { revision: 2 }\n"), "etcd sent a progress notification:\n" + seen.get(0));
+      assertEquals(seen.get(0), seen.get(1));
+    }
   }
 
   @ParameterizedTest(name = "{0}")
