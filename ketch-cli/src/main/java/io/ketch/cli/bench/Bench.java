@@ -58,7 +58,23 @@ public final class Bench {
     }
   }
 
+  /** Puts {@code count} keys under the watch prefix with values from {@code value}; returns errors. */
+  @FunctionalInterface
+  interface PutPhase {
+    long run(long count, java.util.function.Supplier<ByteString> value) throws InterruptedException;
+  }
+
   private boolean run() throws InterruptedException {
+    if (o.command().equals("watch")) {
+      WatchLoad w = new WatchLoad(o, channels);
+      try {
+        return w.run((count, value) -> phase((stub, done) -> stub.put(PutRequest.newBuilder()
+            .setKey(WatchLoad.key(ThreadLocalRandom.current().nextInt(o.keySpace()), o.keySize()))
+            .setValue(value.get()).build(), done.as()), count, new LatencyRecorder(1)));
+      } finally {
+        w.close();
+      }
+    }
     byte[] value = new byte[o.valSize()];
     ThreadLocalRandom.current().nextBytes(value);
     ByteString v = ByteString.copyFrom(value);

@@ -14,16 +14,20 @@ record BenchOptions(
     int keySize,
     int valSize,
     int keySpace,
-    boolean serializable) {
+    boolean serializable,
+    int watchers,
+    int streams) {
 
   static final String USAGE = """
-      Usage: ketch-bench [flags] put|range
+      Usage: ketch-bench [flags] put|range|watch
 
       Drives an etcd v3 endpoint (Ketch or etcd) with N connections x M concurrent clients and reports
       throughput and latency percentiles.
 
         put     Put random keys (from --key-space) with --val-size byte values.
         range   Range one existing key (written before the run), linearizable or serializable.
+        watch   Fan-out: --watchers on one prefix over --streams streams, while --clients put --total
+                keys under it; reports delivered events/s and put->event latency.
 
       Flags:
         --endpoints=host:port[,host:port]  (default 127.0.0.1:2379)
@@ -35,6 +39,8 @@ record BenchOptions(
         --val-size=B       value size in bytes (default 8)
         --key-space=S      distinct keys for put (default 100000)
         --consistency=l|s  range consistency (default l)
+        --watchers=W       watch: watchers on the prefix (default 1000)
+        --streams=S        watch: watch streams, spread over the connections (default 20)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -48,6 +54,8 @@ record BenchOptions(
     int valSize = 8;
     int keySpace = 100_000;
     boolean serializable = false;
+    int watchers = 1000;
+    int streams = 20;
     for (String a : args) {
       if (!a.startsWith("--")) {
         if (command != null) {
@@ -77,14 +85,16 @@ record BenchOptions(
           }
           serializable = v.equals("s");
         }
+        case "watchers" -> watchers = positive(name, v);
+        case "streams" -> streams = positive(name, v);
         default -> throw new IllegalArgumentException("unknown flag --" + name);
       }
     }
-    if (command == null || !(command.equals("put") || command.equals("range"))) {
-      throw new IllegalArgumentException("the command is put or range");
+    if (command == null || !List.of("put", "range", "watch").contains(command)) {
+      throw new IllegalArgumentException("the command is put, range or watch");
     }
     return new BenchOptions(command, new ArrayList<>(endpoints), conns, clients, total, warmup, keySize, valSize,
-        keySpace, serializable);
+        keySpace, serializable, watchers, streams);
   }
 
   private static int positive(String name, String v) {

@@ -1,18 +1,24 @@
 package io.ketch.server.api;
 
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.etcdserverpb.WatchRequest;
-import io.ketch.api.etcdserverpb.WatchResponse;
+import io.ketch.server.watch.EncodedResponse;
+import io.ketch.server.watch.ResponseMarshaller;
 import io.ketch.server.watch.WatchableStore;
 
 /**
  * etcd's Watch service: each call is one stream of create/cancel/progress requests, answered by the
- * {@link WatchableStore}. As in etcd, the client closing its sending side does not end the stream;
- * the call ends when the client cancels it or goes away.
+ * {@link WatchableStore}. Responses leave as pre-encoded bytes (the same bytes protobuf would
+ * write), so an event sent to many watchers is encoded once. As in etcd, the client closing its
+ * sending side does not end the stream; the call ends when the client cancels it or goes away.
  */
-final class WatchService extends WatchGrpc.WatchImplBase {
+final class WatchService implements BindableService {
   private final WatchableStore store;
 
   WatchService(WatchableStore store) {
@@ -20,8 +26,17 @@ final class WatchService extends WatchGrpc.WatchImplBase {
   }
 
   @Override
-  public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
-    ServerCallStreamObserver<WatchResponse> out = (ServerCallStreamObserver<WatchResponse>) responses;
+  public ServerServiceDefinition bindService() {
+    MethodDescriptor<WatchRequest, EncodedResponse> method = WatchGrpc.getWatchMethod()
+        .toBuilder(WatchGrpc.getWatchMethod().getRequestMarshaller(), new ResponseMarshaller())
+        .build();
+    return ServerServiceDefinition.builder(WatchGrpc.SERVICE_NAME)
+        .addMethod(method, ServerCalls.asyncBidiStreamingCall(this::watch))
+        .build();
+  }
+
+  private StreamObserver<WatchRequest> watch(StreamObserver<EncodedResponse> responses) {
+    ServerCallStreamObserver<EncodedResponse> out = (ServerCallStreamObserver<EncodedResponse>) responses;
     WatchableStore.Stream stream = store.openStream(out);
     out.setOnReadyHandler(stream::onReady);
     out.setOnCancelHandler(stream::close);

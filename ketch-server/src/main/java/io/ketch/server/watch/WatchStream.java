@@ -22,11 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * come one per client request.
  */
 final class WatchStream {
-  private final ServerCallStreamObserver<WatchResponse> out;
+  private final ServerCallStreamObserver<EncodedResponse> out;
   private final Executor sender;
   private final long limitBytes;
   private final Runnable onRoom;
-  private final ConcurrentLinkedQueue<WatchResponse> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<EncodedResponse> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   /** Bytes buffered over every stream (shared with the store, for metrics). */
   private final AtomicLong allQueuedBytes;
@@ -42,7 +42,7 @@ final class WatchStream {
   /** A progress request waits until every watcher on the stream is synced (hub thread only). */
   boolean progressRequested;
 
-  WatchStream(ServerCallStreamObserver<WatchResponse> out, Executor sender, long limitBytes, AtomicLong allQueuedBytes,
+  WatchStream(ServerCallStreamObserver<EncodedResponse> out, Executor sender, long limitBytes, AtomicLong allQueuedBytes,
       Runnable onRoom) {
     this.allQueuedBytes = allQueuedBytes;
     this.out = out;
@@ -57,12 +57,12 @@ final class WatchStream {
   }
 
   /** Appends event responses; false (nothing taken) when the buffer is full. */
-  boolean offer(List<WatchResponse> responses) {
+  boolean offer(List<EncodedResponse> responses) {
     if (!hasRoom()) {
       wasFull = true;
       return false;
     }
-    for (WatchResponse r : responses) {
+    for (EncodedResponse r : responses) {
       enqueue(r);
     }
     schedule();
@@ -71,7 +71,7 @@ final class WatchStream {
 
   /** Appends a control response, whatever the buffer holds. */
   void control(WatchResponse r) {
-    enqueue(r);
+    enqueue(EncodedResponse.of(r));
     schedule();
   }
 
@@ -80,11 +80,11 @@ final class WatchStream {
     return queuedBytes.get();
   }
 
-  private void enqueue(WatchResponse r) {
+  private void enqueue(EncodedResponse r) {
     if (ended) {
       return;
     }
-    int size = r.getSerializedSize();
+    int size = r.size();
     queuedBytes.addAndGet(size);
     allQueuedBytes.addAndGet(size);
     queue.add(r);
@@ -103,9 +103,9 @@ final class WatchStream {
   }
 
   private void discard() {
-    WatchResponse r;
+    EncodedResponse r;
     while ((r = queue.poll()) != null) {
-      int size = r.getSerializedSize();
+      int size = r.size();
       queuedBytes.addAndGet(-size);
       allQueuedBytes.addAndGet(-size);
     }
@@ -120,11 +120,11 @@ final class WatchStream {
   private void drain() {
     try {
       while (!ended && out.isReady()) {
-        WatchResponse r = queue.poll();
+        EncodedResponse r = queue.poll();
         if (r == null) {
           break;
         }
-        int size = r.getSerializedSize();
+        int size = r.size();
         queuedBytes.addAndGet(-size);
         allQueuedBytes.addAndGet(-size);
         out.onNext(r);

@@ -13,10 +13,10 @@ import io.ketch.server.mvcc.KvStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
@@ -85,7 +86,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   private final AtomicInteger watcherCount = new AtomicInteger();
   private final AtomicInteger streamCount = new AtomicInteger();
   private final AtomicInteger victimCount = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong bufferedBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong bufferedBytes = new AtomicLong();
 
   private final ExecutorService sender;
   private final Thread hub;
@@ -140,7 +141,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   }
 
   /** Opens a stream that sends its responses to {@code out}. */
-  public Stream openStream(ServerCallStreamObserver<WatchResponse> out) {
+  public Stream openStream(ServerCallStreamObserver<EncodedResponse> out) {
     WatchStream s = new WatchStream(out, sender, STREAM_BUFFER_BYTES, bufferedBytes, () -> LockSupport.unpark(hub));
     submit(() -> {
       streams.add(s);
@@ -267,7 +268,11 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     }
   }
 
-  /** Dispatches every published batch waiting in the inbox; returns whether there was any. */
+  /**
+   * Dispatches every published batch waiting in the inbox, all in one go: when the hub is behind,
+   * each watcher gets one response for everything waiting rather than one per batch. Returns
+   * whether there was anything.
+   */
   private boolean drainInbox() {
     ArrayDeque<Published> items;
     long resyncTo = -1;
@@ -284,11 +289,17 @@ public final class WatchableStore implements EventSink, AutoCloseable {
         resyncTo = kv.currentRevision();
       }
     }
+    List<Event> events = new ArrayList<>();
+    long rev = hubRev;
     for (Published p : items) {
-      if (p.rev() > hubRev) {
-        dispatch(p);
-        hubRev = p.rev();
+      if (p.rev() > rev) {
+        events.addAll(p.events());
+        rev = p.rev();
       }
+    }
+    if (rev > hubRev) {
+      dispatch(events, rev);
+      hubRev = rev;
     }
     if (resyncTo > hubRev) {
       LOG.warn("event=watch-inbox-overflow hub_rev={} resync_to={} synced={}", hubRev, resyncTo, synced.size());
@@ -303,37 +314,98 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     return true;
   }
 
-  /** Hands one published batch to the synced watchers it concerns. */
-  private void dispatch(Published p) {
+  /** Hands published events (up to revision {@code rev}) to the synced watchers they concern. */
+  private void dispatch(List<Event> events, long rev) {
     if (synced.size() == 0) {
       return;
     }
-    Map<Watcher, List<Event>> matched = new LinkedHashMap<>();
-    for (Event e : p.events()) {
-      long rev = e.getKv().getModRevision();
-      synced.forEachMatch(e.getKv().getKey(), w -> {
-        if (rev >= w.minRev && w.accepts(e)) {
-          matched.computeIfAbsent(w, k -> new ArrayList<>()).add(e);
-        }
-      });
+    // watchers on one range share their events, and their encoding
+    Map<Set<Watcher>, List<Event>> matched = new IdentityHashMap<>();
+    for (Event e : events) {
+      synced.forEachMatchingSet(e.getKv().getKey(), set -> matched.computeIfAbsent(set, k -> new ArrayList<>()).add(e));
     }
     if (matched.isEmpty()) {
       return;
     }
-    ResponseHeader h = headers.apply(p.rev());
-    Map<Event, Event> withPrev = new IdentityHashMap<>();
-    for (Map.Entry<Watcher, List<Event>> m : matched.entrySet()) {
-      Watcher w = m.getKey();
-      w.minRev = p.rev() + 1;
-      deliver(w, responses(w, h, m.getValue(), withPrev));
+    Batch batch = new Batch(headers.apply(rev));
+    for (Map.Entry<Set<Watcher>, List<Event>> m : matched.entrySet()) {
+      List<Event> evs = m.getValue();
+      long firstRev = evs.get(0).getKv().getModRevision();
+      Map<Integer, byte[]> encoded = new HashMap<>(4);
+      for (Watcher w : List.copyOf(m.getKey())) {
+        if (w.minRev <= firstRev) {
+          w.minRev = rev + 1;
+          send(w, evs, encoded, batch);
+        } else if (w.minRev <= rev) {
+          // a watcher that starts inside this batch gets only its part
+          long from = w.minRev;
+          w.minRev = rev + 1;
+          send(w, evs.stream().filter(e -> e.getKv().getModRevision() >= from).toList(), null, batch);
+        }
+      }
+    }
+  }
+
+  /** What one dispatch or sync round shares: the header, its encoding, and prev_kv look-ups. */
+  private static final class Batch {
+    final ResponseHeader header;
+    final byte[] headerField;
+    final Map<Event, Event> withPrev = new IdentityHashMap<>();
+
+    Batch(ResponseHeader header) {
+      this.header = header;
+      this.headerField = EncodedResponse.headerField(header);
     }
   }
 
   /**
-   * Hands {@code rs} to the watcher's stream; if the stream is full the watcher becomes a victim
-   * holding them. The watcher's {@code minRev} must already be past these events.
+   * Sends {@code evs} (already in the watcher's range, from its start revision) to {@code w}, after
+   * its filters and prev_kv. {@code encoded}, when given, caches the encoded events per option set
+   * for the other watchers getting the same {@code evs}. The watcher's {@code minRev} must already
+   * be past these events.
    */
-  private void deliver(Watcher w, List<WatchResponse> rs) {
+  private void send(Watcher w, List<Event> evs, Map<Integer, byte[]> encoded, Batch batch) {
+    int variant = (w.noPut ? 1 : 0) | (w.noDelete ? 2 : 0) | (w.prevKv ? 4 : 0);
+    byte[] tail = encoded == null ? null : encoded.get(variant);
+    if (tail == null) {
+      List<Event> out = visible(w, evs, batch);
+      tail = out.isEmpty() ? EMPTY : EncodedResponse.eventsField(out);
+      if (encoded != null) {
+        encoded.put(variant, tail);
+      }
+    }
+    if (tail.length == 0) {
+      return;
+    }
+    if (w.fragment && batch.headerField.length + tail.length + 11 >= fragmentBytes) {
+      List<Event> out = visible(w, evs, batch);
+      WatchResponse r = WatchResponse.newBuilder().setHeader(batch.header).setWatchId(w.id).addAllEvents(out).build();
+      if (out.size() >= 2 && r.getSerializedSize() >= fragmentBytes) {
+        deliver(w, Fragments.split(r, fragmentBytes).stream().map(EncodedResponse::of).toList());
+        return;
+      }
+    }
+    deliver(w, List.of(EncodedResponse.of(batch.headerField, w.id, tail)));
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  /** The events {@code w}'s filters let through, with prev_kv if it asked. */
+  private List<Event> visible(Watcher w, List<Event> evs, Batch batch) {
+    List<Event> out = new ArrayList<>(evs.size());
+    for (Event e : evs) {
+      if (w.accepts(e)) {
+        out.add(w.prevKv ? batch.withPrev.computeIfAbsent(e, this::withPrevKv) : e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Hands {@code rs} to the watcher's stream; if the stream is full the watcher becomes a victim
+   * holding them.
+   */
+  private void deliver(Watcher w, List<EncodedResponse> rs) {
     w.sentSinceTick = true;
     if (w.stream.offer(rs)) {
       return;
@@ -412,22 +484,19 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     if (kv.compactRevision() != compactRev) {
       return true; // a compaction overtook the read: check the watchers against it first
     }
-    ResponseHeader h = headers.apply(hubRev);
-    Map<Event, Event> withPrev = new IdentityHashMap<>();
+    Batch batch = new Batch(headers.apply(hubRev));
     for (Watcher w : chosen) {
       if (w.minRev >= chunk.nextRev()) {
         continue;
       }
       List<Event> evs = new ArrayList<>();
       for (Event e : chunk.events()) {
-        if (e.getKv().getModRevision() >= w.minRev && w.accepts(e) && w.covers(e.getKv().getKey().toByteArray())) {
+        if (e.getKv().getModRevision() >= w.minRev && w.covers(e.getKv().getKey().toByteArray())) {
           evs.add(e);
         }
       }
       w.minRev = chunk.nextRev();
-      if (!evs.isEmpty()) {
-        deliver(w, responses(w, h, evs, withPrev));
-      }
+      send(w, evs, null, batch);
       if (w.state == Watcher.State.UNSYNCED && w.minRev > hubRev) {
         unsynced.remove(w);
         w.state = Watcher.State.SYNCED;
@@ -436,25 +505,6 @@ public final class WatchableStore implements EventSink, AutoCloseable {
       }
     }
     return true;
-  }
-
-  /**
-   * The responses carrying {@code evs} to {@code w}: one, or several fragments when the watcher
-   * asked for fragmenting and the response reaches the request limit (etcd's split).
-   */
-  private List<WatchResponse> responses(Watcher w, ResponseHeader h, List<Event> evs, Map<Event, Event> withPrev) {
-    if (w.prevKv) {
-      List<Event> full = new ArrayList<>(evs.size());
-      for (Event e : evs) {
-        full.add(withPrev.computeIfAbsent(e, this::withPrevKv));
-      }
-      evs = full;
-    }
-    WatchResponse r = WatchResponse.newBuilder().setHeader(h).setWatchId(w.id).addAllEvents(evs).build();
-    if (!w.fragment || evs.size() < 2 || r.getSerializedSize() < fragmentBytes) {
-      return List.of(r);
-    }
-    return Fragments.split(r, fragmentBytes);
   }
 
   /** {@code e} with the key's previous value, as etcd's watch server looks it up (none for a create). */
@@ -576,7 +626,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
           if (h == null) {
             h = headers.apply(hubRev);
           }
-          s.offer(List.of(WatchResponse.newBuilder().setHeader(h).setWatchId(w.id).build()));
+          s.offer(List.of(EncodedResponse.of(WatchResponse.newBuilder().setHeader(h).setWatchId(w.id).build())));
         }
         w.sentSinceTick = false;
       }

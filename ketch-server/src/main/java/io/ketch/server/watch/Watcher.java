@@ -1,6 +1,5 @@
 package io.ketch.server.watch;
 
-import io.ketch.api.etcdserverpb.WatchResponse;
 import io.ketch.api.mvccpb.Event;
 import java.util.Arrays;
 import java.util.List;
@@ -40,7 +39,7 @@ final class Watcher {
   /** The next revision this watcher needs (for a synced watcher, at most the hub's revision + 1). */
   long minRev;
   /** A victim's undelivered responses. */
-  List<WatchResponse> held;
+  List<EncodedResponse> held;
   /** Whether events were sent since the last progress tick (no notification is due then). */
   boolean sentSinceTick;
 

@@ -66,11 +66,11 @@ final class WatcherGroup {
     return size;
   }
 
-  /** Calls {@code action} for every watcher whose range holds {@code key}. */
-  void forEachMatch(ByteString key, Consumer<Watcher> action) {
+  /** Calls {@code action} with each set of watchers (one key, or one range) that holds {@code key}. */
+  void forEachMatchingSet(ByteString key, Consumer<Set<Watcher>> action) {
     Set<Watcher> single = byKey.get(key);
     if (single != null) {
-      single.forEach(action);
+      action.accept(single);
     }
     if (ranges.isEmpty()) {
       return;
@@ -79,7 +79,7 @@ final class WatcherGroup {
     for (Range r : ranges) {
       Set<Watcher> set = byRange.get(r);
       if (set.iterator().next().covers(k)) {
-        set.forEach(action);
+        action.accept(set);
       }
     }
   }

@@ -1,0 +1,149 @@
+package io.ketch.server.watch;
+
+import com.google.protobuf.CodedOutputStream;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
+import io.ketch.api.etcdserverpb.ResponseHeader;
+import io.ketch.api.etcdserverpb.WatchResponse;
+import io.ketch.api.mvccpb.Event;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * A {@link WatchResponse} already in wire form, built so that what many watchers share is encoded
+ * once: {@code head} (the header field) and {@code tail} (the events) are shared arrays; only the
+ * watch id is per watcher. The bytes are exactly protobuf's own serialization (fields in number
+ * order), so clients cannot tell the difference. Opaque outside this package: gRPC writes it through
+ * {@link ResponseMarshaller}.
+ */
+public final class EncodedResponse {
+  private static final byte[] EMPTY = new byte[0];
+
+  private final byte[] head;
+  private final long watchId;
+  private final byte[] tail;
+  private final int size;
+
+  private EncodedResponse(byte[] head, long watchId, byte[] tail) {
+    this.head = head;
+    this.watchId = watchId;
+    this.tail = tail;
+    this.size = head.length + idSize(watchId) + tail.length;
+  }
+
+  /** A whole response (control responses, fragments). */
+  static EncodedResponse of(WatchResponse r) {
+    return new EncodedResponse(r.toByteArray(), 0, EMPTY);
+  }
+
+  /** An event response from shared parts: see {@link #headerField} and {@link #eventsField}. */
+  static EncodedResponse of(byte[] headerField, long watchId, byte[] eventsField) {
+    return new EncodedResponse(headerField, watchId, eventsField);
+  }
+
+  /** The header as field 1 of a WatchResponse. */
+  static byte[] headerField(ResponseHeader h) {
+    return h.getSerializedSize() == 0 ? EMPTY : WatchResponse.newBuilder().setHeader(h).build().toByteArray();
+  }
+
+  /** The events as the repeated field 11 of a WatchResponse. */
+  static byte[] eventsField(List<Event> events) {
+    int size = 0;
+    for (Event e : events) {
+      size += CodedOutputStream.computeMessageSize(WatchResponse.EVENTS_FIELD_NUMBER, e);
+    }
+    byte[] out = new byte[size];
+    CodedOutputStream c = CodedOutputStream.newInstance(out);
+    try {
+      for (Event e : events) {
+        c.writeMessage(WatchResponse.EVENTS_FIELD_NUMBER, e);
+      }
+      c.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new IllegalStateException("encoding into an array failed", e);
+    }
+    return out;
+  }
+
+  private static int idSize(long watchId) {
+    return watchId == 0 ? 0 : CodedOutputStream.computeInt64Size(WatchResponse.WATCH_ID_FIELD_NUMBER, watchId);
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** The wire bytes as a stream gRPC can drain straight into its buffers. */
+  InputStream stream() {
+    return new Stream();
+  }
+
+  private byte[] bytes() {
+    byte[] out = new byte[size];
+    System.arraycopy(head, 0, out, 0, head.length);
+    int idBytes = idSize(watchId);
+    if (idBytes > 0) {
+      CodedOutputStream c = CodedOutputStream.newInstance(out, head.length, idBytes);
+      try {
+        c.writeInt64(WatchResponse.WATCH_ID_FIELD_NUMBER, watchId);
+      } catch (IOException e) {
+        throw new IllegalStateException("encoding into an array failed", e);
+      }
+    }
+    System.arraycopy(tail, 0, out, head.length + idBytes, tail.length);
+    return out;
+  }
+
+  /** The response's bytes; drained in one go by gRPC, read byte-wise only as a fallback. */
+  private final class Stream extends InputStream implements KnownLength, Drainable {
+    private ByteArrayInputStream fallback;
+    private boolean drained;
+
+    @Override
+    public int drainTo(OutputStream target) throws IOException {
+      if (fallback != null) {
+        return (int) fallback.transferTo(target);
+      }
+      if (drained) {
+        return 0;
+      }
+      drained = true;
+      target.write(head);
+      if (watchId != 0) {
+        CodedOutputStream c = CodedOutputStream.newInstance(target, 16);
+        c.writeInt64(WatchResponse.WATCH_ID_FIELD_NUMBER, watchId);
+        c.flush();
+      }
+      target.write(tail);
+      return size;
+    }
+
+    @Override
+    public int available() {
+      if (fallback != null) {
+        return fallback.available();
+      }
+      return drained ? 0 : size;
+    }
+
+    @Override
+    public int read() {
+      return fallbackStream().read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      return fallbackStream().read(b, off, len);
+    }
+
+    private ByteArrayInputStream fallbackStream() {
+      if (fallback == null) {
+        fallback = new ByteArrayInputStream(drained ? EMPTY : bytes());
+      }
+      return fallback;
+    }
+  }
+}
