@@ -8,8 +8,9 @@ import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.WatchCreateRequest;
 import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.etcdserverpb.WatchRequest;
-import io.ketch.api.etcdserverpb.WatchResponse;
-import io.ketch.api.mvccpb.Event;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,11 @@ final class WatchLoad {
   boolean run(Bench.PutPhase puts) throws InterruptedException {
     CountDownLatch created = new CountDownLatch(o.watchers());
     for (int s = 0; s < o.streams(); s++) {
-      streams.add(WatchGrpc.newStub(channels.get(s % channels.size())).watch(new Receiver(created)));
+      MethodDescriptor<WatchRequest, WatchSummary> method = WatchGrpc.getWatchMethod().toBuilder(
+          WatchGrpc.getWatchMethod().getRequestMarshaller(),
+          WatchSummary.marshaller(id -> id % SAMPLE_EVERY == 1)).build();
+      streams.add(ClientCalls.asyncBidiStreamingCall(
+          channels.get(s % channels.size()).newCall(method, CallOptions.DEFAULT), new Receiver(created)));
     }
     for (int w = 0; w < o.watchers(); w++) {
       streams.get(w % streams.size()).onNext(WatchRequest.newBuilder().setCreateRequest(
@@ -120,7 +125,7 @@ final class WatchLoad {
     }
   }
 
-  private final class Receiver implements StreamObserver<WatchResponse> {
+  private final class Receiver implements StreamObserver<WatchSummary> {
     private final CountDownLatch created;
 
     Receiver(CountDownLatch created) {
@@ -128,24 +133,19 @@ final class WatchLoad {
     }
 
     @Override
-    public void onNext(WatchResponse r) {
-      if (r.getCreated()) {
+    public void onNext(WatchSummary r) {
+      if (r.created()) {
         created.countDown();
         return;
       }
-      if (r.getEventsCount() == 0) {
+      if (r.events() == 0) {
         return;
       }
       long now = System.nanoTime();
-      if (r.getWatchId() % SAMPLE_EVERY == 1) {
-        for (Event e : r.getEventsList()) {
-          ByteBuffer v = e.getKv().getValue().asReadOnlyByteBuffer();
-          if (v.remaining() >= 9 && v.get(8) == 0) {
-            lat.record(now - v.getLong(0));
-          }
-        }
+      for (int i = 0; i < r.sampled(); i++) {
+        lat.record(now - r.sendTimes()[i]);
       }
-      delivered.addAndGet(r.getEventsCount());
+      delivered.addAndGet(r.events());
       responses.incrementAndGet();
       lastEventNanos.accumulateAndGet(now, Math::max);
     }

@@ -19,6 +19,12 @@ import io.ketch.server.watch.WatchableStore;
  * sending side does not end the stream; the call ends when the client cancels it or goes away.
  */
 final class WatchService implements BindableService {
+  /**
+   * gRPC reports the stream ready while less than this is waiting in the transport. Kept low so that
+   * under load responses wait in the stream buffer, where later events merge into them.
+   */
+  private static final int READY_THRESHOLD_BYTES = 1024;
+
   private final WatchableStore store;
 
   WatchService(WatchableStore store) {
@@ -38,6 +44,7 @@ final class WatchService implements BindableService {
   private StreamObserver<WatchRequest> watch(StreamObserver<EncodedResponse> responses) {
     ServerCallStreamObserver<EncodedResponse> out = (ServerCallStreamObserver<EncodedResponse>) responses;
     WatchableStore.Stream stream = store.openStream(out);
+    out.setOnReadyThreshold(READY_THRESHOLD_BYTES);
     out.setOnReadyHandler(stream::onReady);
     out.setOnCancelHandler(stream::close);
     return new StreamObserver<>() {

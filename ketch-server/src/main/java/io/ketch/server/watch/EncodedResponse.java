@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,30 +19,76 @@ import java.util.List;
  * watch id is per watcher. The bytes are exactly protobuf's own serialization (fields in number
  * order), so clients cannot tell the difference. Opaque outside this package: gRPC writes it through
  * {@link ResponseMarshaller}.
+ *
+ * <p>An event response still waiting in its stream's buffer can take a later response of the same
+ * watcher ({@link #merge}): its events are appended and its header becomes the later one, so a
+ * watcher whose client is slower than the writes gets fewer, larger responses. Not thread-safe: its
+ * {@link WatchStream} guards it.
  */
 public final class EncodedResponse {
   private static final byte[] EMPTY = new byte[0];
 
-  private final byte[] head;
+  private byte[] head;
   private final long watchId;
-  private final byte[] tail;
-  private final int size;
+  private final List<byte[]> tails;
+  private final boolean mergeable;
+  private int size;
 
-  private EncodedResponse(byte[] head, long watchId, byte[] tail) {
+  private EncodedResponse(byte[] head, long watchId, byte[] tail, boolean mergeable) {
     this.head = head;
     this.watchId = watchId;
-    this.tail = tail;
+    this.tails = new ArrayList<>(mergeable ? 8 : 1);
+    this.tails.add(tail);
+    this.mergeable = mergeable;
     this.size = head.length + idSize(watchId) + tail.length;
   }
 
-  /** A whole response (control responses, fragments). */
+  /** A whole response (control responses, fragments); never merged. */
   static EncodedResponse of(WatchResponse r) {
-    return new EncodedResponse(r.toByteArray(), 0, EMPTY);
+    return new EncodedResponse(r.toByteArray(), 0, EMPTY, false);
   }
 
-  /** An event response from shared parts: see {@link #headerField} and {@link #eventsField}. */
-  static EncodedResponse of(byte[] headerField, long watchId, byte[] eventsField) {
-    return new EncodedResponse(headerField, watchId, eventsField);
+  /**
+   * An event response from shared parts (see {@link #headerField} and {@link #eventsField}); a later
+   * one of the same watcher may be merged into it if {@code mergeable}.
+   */
+  static EncodedResponse events(byte[] headerField, long watchId, byte[] eventsField, boolean mergeable) {
+    return new EncodedResponse(headerField, watchId, eventsField, mergeable);
+  }
+
+  /** The watch this response belongs to (0 for responses built whole). */
+  long watchId() {
+    return watchId;
+  }
+
+  boolean mergeable() {
+    return mergeable;
+  }
+
+  /** Appends a later response's events (same watcher, later revisions) and takes its header. */
+  void merge(byte[] laterHead, List<byte[]> laterEvents) {
+    size += laterHead.length - head.length;
+    head = laterHead;
+    for (byte[] t : laterEvents) {
+      tails.add(t);
+      size += t.length;
+    }
+  }
+
+  /** Appends a later response's events (same watcher, later revisions) and takes its header. */
+  void merge(byte[] laterHead, byte[] laterEvents) {
+    size += laterHead.length - head.length + laterEvents.length;
+    head = laterHead;
+    tails.add(laterEvents);
+  }
+
+  byte[] head() {
+    return head;
+  }
+
+  /** The encoded events, in order. */
+  List<byte[]> events() {
+    return tails;
   }
 
   /** The header as field 1 of a WatchResponse. */
@@ -93,7 +140,11 @@ public final class EncodedResponse {
         throw new IllegalStateException("encoding into an array failed", e);
       }
     }
-    System.arraycopy(tail, 0, out, head.length + idBytes, tail.length);
+    int at = head.length + idBytes;
+    for (byte[] t : tails) {
+      System.arraycopy(t, 0, out, at, t.length);
+      at += t.length;
+    }
     return out;
   }
 
@@ -117,7 +168,9 @@ public final class EncodedResponse {
         c.writeInt64(WatchResponse.WATCH_ID_FIELD_NUMBER, watchId);
         c.flush();
       }
-      target.write(tail);
+      for (byte[] t : tails) {
+        target.write(t);
+      }
       return size;
     }
 

@@ -3,10 +3,10 @@ package io.ketch.server.watch;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.ketch.api.etcdserverpb.WatchResponse;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,17 +20,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * and no more. Event responses are refused once the buffer holds {@link #limitBytes} (their watcher
  * then becomes a victim); control responses (created, canceled, progress) are always taken, as they
  * come one per client request.
+ *
+ * <p>An event response for a watcher whose previous event response is still buffered is merged into
+ * it (the client gets one larger response instead of two), unless a control response was queued in
+ * between: merging never moves events ahead of a response queued before them.
  */
 final class WatchStream {
   private final ServerCallStreamObserver<EncodedResponse> out;
   private final Executor sender;
   private final long limitBytes;
   private final Runnable onRoom;
-  private final ConcurrentLinkedQueue<EncodedResponse> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicLong queuedBytes = new AtomicLong();
   /** Bytes buffered over every stream (shared with the store, for metrics). */
   private final AtomicLong allQueuedBytes;
   private final AtomicBoolean scheduled = new AtomicBoolean();
+  // @GuardedBy("this")
+  private final ArrayDeque<EncodedResponse> queue = new ArrayDeque<>();
+  /** Per watch id, its buffered event response that later ones may merge into. @GuardedBy("this") */
+  private final Map<Long, EncodedResponse> open = new HashMap<>();
+  private volatile long queuedBytes;
   private volatile Status endStatus;
   private volatile boolean ended;
   private volatile boolean wasFull;
@@ -44,16 +51,16 @@ final class WatchStream {
 
   WatchStream(ServerCallStreamObserver<EncodedResponse> out, Executor sender, long limitBytes, AtomicLong allQueuedBytes,
       Runnable onRoom) {
-    this.allQueuedBytes = allQueuedBytes;
     this.out = out;
     this.sender = sender;
     this.limitBytes = limitBytes;
+    this.allQueuedBytes = allQueuedBytes;
     this.onRoom = onRoom;
   }
 
   /** Whether event responses are taken now. */
   boolean hasRoom() {
-    return queuedBytes.get() < limitBytes;
+    return queuedBytes < limitBytes;
   }
 
   /** Appends event responses; false (nothing taken) when the buffer is full. */
@@ -62,8 +69,47 @@ final class WatchStream {
       wasFull = true;
       return false;
     }
-    for (EncodedResponse r : responses) {
-      enqueue(r);
+    synchronized (this) {
+      for (EncodedResponse r : responses) {
+        EncodedResponse into = r.mergeable() ? open.get(r.watchId()) : null;
+        if (into != null) {
+          int before = into.size();
+          into.merge(r.head(), r.events());
+          account(into.size() - before);
+        } else {
+          enqueue(r);
+          if (r.mergeable()) {
+            open.put(r.watchId(), r);
+          }
+        }
+      }
+    }
+    schedule();
+    return true;
+  }
+
+  /**
+   * Appends an event response for watch {@code watchId} from shared parts, merged into its buffered
+   * one when there is one; false (nothing taken) when the buffer is full.
+   */
+  boolean offerEvents(long watchId, byte[] headerField, byte[] eventsField, boolean mergeable) {
+    if (!hasRoom()) {
+      wasFull = true;
+      return false;
+    }
+    synchronized (this) {
+      EncodedResponse into = mergeable ? open.get(watchId) : null;
+      if (into != null) {
+        int before = into.size();
+        into.merge(headerField, eventsField);
+        account(into.size() - before);
+      } else {
+        EncodedResponse r = EncodedResponse.events(headerField, watchId, eventsField, mergeable);
+        enqueue(r);
+        if (mergeable) {
+          open.put(watchId, r);
+        }
+      }
     }
     schedule();
     return true;
@@ -71,23 +117,45 @@ final class WatchStream {
 
   /** Appends a control response, whatever the buffer holds. */
   void control(WatchResponse r) {
-    enqueue(EncodedResponse.of(r));
+    synchronized (this) {
+      open.clear();
+      enqueue(EncodedResponse.of(r));
+    }
     schedule();
   }
 
-  /** Bytes waiting to be sent. */
-  long queuedBytes() {
-    return queuedBytes.get();
-  }
-
+  // @GuardedBy("this")
   private void enqueue(EncodedResponse r) {
     if (ended) {
       return;
     }
-    int size = r.size();
-    queuedBytes.addAndGet(size);
-    allQueuedBytes.addAndGet(size);
     queue.add(r);
+    account(r.size());
+  }
+
+  // @GuardedBy("this")
+  private void account(long delta) {
+    queuedBytes += delta;
+    allQueuedBytes.addAndGet(delta);
+  }
+
+  private synchronized EncodedResponse poll() {
+    EncodedResponse r = queue.poll();
+    if (r != null) {
+      open.remove(r.watchId(), r);
+      account(-r.size());
+    }
+    return r;
+  }
+
+  private synchronized boolean isEmpty() {
+    return queue.isEmpty();
+  }
+
+  private synchronized void discard() {
+    queue.clear();
+    open.clear();
+    account(-queuedBytes);
   }
 
   /** The transport can take more: called by gRPC. */
@@ -102,15 +170,6 @@ final class WatchStream {
     schedule();
   }
 
-  private void discard() {
-    EncodedResponse r;
-    while ((r = queue.poll()) != null) {
-      int size = r.size();
-      queuedBytes.addAndGet(-size);
-      allQueuedBytes.addAndGet(-size);
-    }
-  }
-
   private void schedule() {
     if (scheduled.compareAndSet(false, true)) {
       sender.execute(this::drain);
@@ -120,13 +179,10 @@ final class WatchStream {
   private void drain() {
     try {
       while (!ended && out.isReady()) {
-        EncodedResponse r = queue.poll();
+        EncodedResponse r = poll();
         if (r == null) {
           break;
         }
-        int size = r.size();
-        queuedBytes.addAndGet(-size);
-        allQueuedBytes.addAndGet(-size);
         out.onNext(r);
       }
       if (ended) {
@@ -148,7 +204,7 @@ final class WatchStream {
       wasFull = false;
       onRoom.run();
     }
-    if (ended ? endStatus != null : !queue.isEmpty() && out.isReady()) {
+    if (ended ? endStatus != null : !isEmpty() && out.isReady()) {
       schedule();
     }
   }

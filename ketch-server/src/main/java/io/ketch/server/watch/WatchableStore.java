@@ -385,7 +385,11 @@ public final class WatchableStore implements EventSink, AutoCloseable {
         return;
       }
     }
-    deliver(w, List.of(EncodedResponse.of(batch.headerField, w.id, tail)));
+    // a fragmenting watcher's responses are never merged: a merge could pass the limit unsplit
+    w.sentSinceTick = true;
+    if (!w.stream.offerEvents(w.id, batch.headerField, tail, !w.fragment)) {
+      becomeVictim(w, List.of(EncodedResponse.events(batch.headerField, w.id, tail, !w.fragment)));
+    }
   }
 
   private static final byte[] EMPTY = new byte[0];
@@ -407,9 +411,13 @@ public final class WatchableStore implements EventSink, AutoCloseable {
    */
   private void deliver(Watcher w, List<EncodedResponse> rs) {
     w.sentSinceTick = true;
-    if (w.stream.offer(rs)) {
-      return;
+    if (!w.stream.offer(rs)) {
+      becomeVictim(w, rs);
     }
+  }
+
+  /** {@code w}'s stream is full: it leaves its group and holds {@code rs} until there is room. */
+  private void becomeVictim(Watcher w, List<EncodedResponse> rs) {
     if (w.state == Watcher.State.SYNCED) {
       synced.remove(w);
     } else {
