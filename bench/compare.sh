@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
 # Runs the same ketch-bench loads against Debian's etcd and against Ketch, each started the same way
 # (single member, fresh data dir under /tmp, fsync on, loopback ports), one server at a time.
-# Usage: bench/compare.sh [rounds]   (prints one block per load, round and server)
+# Usage: bench/compare.sh [rounds] [kv|watch|all]   (prints one block per load, round and server)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-3}"
+set_name="${2:-kv}"
 (cd "$root" && ./mvnw -q -B -DskipTests package) >&2
 bench() { java -jar "$root/ketch-cli/target/ketch-bench.jar" --endpoints=127.0.0.1:23790 "$@"; }
 
 # Each load warms up first (60k requests: the JVM's JIT needs that long to settle; etcd gets the same).
-loads=(
+kv_loads=(
   "--conns=8 --clients=64 --total=50000 --warmup=60000 --val-size=256 put"
   "--conns=8 --clients=256 --total=50000 --warmup=60000 --val-size=256 put"
   "--conns=8 --clients=64 --total=100000 --warmup=60000 range"
   "--conns=8 --clients=64 --total=100000 --warmup=60000 --consistency=s range"
 )
+# Watch fan-out: every put reaches every watcher; warm-up puts deliver 5M events first.
+watch_loads=(
+  "--conns=4 --clients=16 --total=10000 --warmup=5000 --watchers=1000 --streams=20 watch"
+  "--conns=4 --clients=16 --total=1500 --warmup=500 --watchers=10000 --streams=20 watch"
+)
+case "$set_name" in
+  kv) loads=("${kv_loads[@]}") ;;
+  watch) loads=("${watch_loads[@]}") ;;
+  all) loads=("${kv_loads[@]}" "${watch_loads[@]}") ;;
+  *) echo "unknown load set: $set_name (kv, watch or all)" >&2; exit 2 ;;
+esac
 
 start_server() {
   local kind="$1" dir="$2"
@@ -43,6 +55,7 @@ for load in "${loads[@]}"; do
       echo "== $kind round $r: ketch-bench $load"
       # shellcheck disable=SC2086
       bench $load || true
+      echo "  server cpu: $(awk '{printf "%.2f s", ($14+$15)/100}' "/proc/$pid/stat") (since start)"
       kill "$pid"; wait "$pid" 2>/dev/null || true
       rm -rf "$dir"
     done

@@ -72,7 +72,16 @@ class WatchSlowConsumerTest {
 
         // the healthy stream got every event of every phase, each of its watchers
         int puts = 3 * PUTS_PER_PHASE;
-        await(() -> countEvents(healthy) >= (long) puts * HEALTHY_WATCHERS, "healthy stream caught up");
+        try {
+          await(() -> countEvents(healthy) >= (long) puts * HEALTHY_WATCHERS, "healthy stream caught up");
+        } catch (AssertionError e) {
+          java.util.Map<Long, Long> per = new java.util.TreeMap<>();
+          for (WatchResponse r : healthy.received()) {
+            per.merge(r.getWatchId(), (long) r.getEventsCount(), Long::sum);
+          }
+          throw new AssertionError(e.getMessage() + "; events per healthy watcher " + per + "; victims "
+              + watch.victimCount() + " buffered " + watch.bufferedBytes() + " watchers " + watch.watcherCount() + " hub: " + watch.describe(), e);
+        }
         assertEquals((long) puts * HEALTHY_WATCHERS, countEvents(healthy));
 
         stalled.cancel("test ends the stalled client", null);

@@ -33,6 +33,8 @@ public final class EncodedResponse {
   private final List<byte[]> tails;
   private final boolean mergeable;
   private int size;
+  /** Taken by the sender (or discarded): no more merges. Guarded by the owning stream. */
+  private boolean sent;
 
   private EncodedResponse(byte[] head, long watchId, byte[] tail, boolean mergeable) {
     this.head = head;
@@ -63,6 +65,14 @@ public final class EncodedResponse {
 
   boolean mergeable() {
     return mergeable;
+  }
+
+  boolean sent() {
+    return sent;
+  }
+
+  void markSent() {
+    sent = true;
   }
 
   /** Appends a later response's events (same watcher, later revisions) and takes its header. */

@@ -35,8 +35,8 @@ final class WatchStream {
   private final AtomicBoolean scheduled = new AtomicBoolean();
   // @GuardedBy("this")
   private final ArrayDeque<EncodedResponse> queue = new ArrayDeque<>();
-  /** Per watch id, its buffered event response that later ones may merge into. @GuardedBy("this") */
-  private final Map<Long, EncodedResponse> open = new HashMap<>();
+  /** Bumped by every control response: buffered responses from before it take no more merges. */
+  private long epoch;
   private volatile long queuedBytes;
   private volatile Status endStatus;
   private volatile boolean ended;
@@ -64,23 +64,21 @@ final class WatchStream {
   }
 
   /** Appends event responses; false (nothing taken) when the buffer is full. */
-  boolean offer(List<EncodedResponse> responses) {
+  boolean offer(Watcher w, List<EncodedResponse> responses) {
     if (!hasRoom()) {
       wasFull = true;
       return false;
     }
     synchronized (this) {
       for (EncodedResponse r : responses) {
-        EncodedResponse into = r.mergeable() ? open.get(r.watchId()) : null;
+        EncodedResponse into = mergeTarget(w, r.mergeable());
         if (into != null) {
           int before = into.size();
           into.merge(r.head(), r.events());
           account(into.size() - before);
         } else {
           enqueue(r);
-          if (r.mergeable()) {
-            open.put(r.watchId(), r);
-          }
+          keepOpen(w, r);
         }
       }
     }
@@ -88,37 +86,66 @@ final class WatchStream {
     return true;
   }
 
+  /** {@code w}'s buffered response that a new one may merge into, or null. @GuardedBy("this") */
+  private EncodedResponse mergeTarget(Watcher w, boolean mergeable) {
+    EncodedResponse open = w.open;
+    return mergeable && open != null && !open.sent() && w.openEpoch == epoch ? open : null;
+  }
+
+  // @GuardedBy("this")
+  private void keepOpen(Watcher w, EncodedResponse r) {
+    w.open = r.mergeable() ? r : null;
+    w.openEpoch = epoch;
+  }
+
   /**
-   * Appends an event response for watch {@code watchId} from shared parts, merged into its buffered
-   * one when there is one; false (nothing taken) when the buffer is full.
+   * Appends an event response for {@code w} from shared parts, merged into its buffered one when
+   * there is one; false (nothing taken) when the buffer is full. The caller calls {@link #flush}
+   * once it has offered everything of a round, so a round wakes the sender once per stream.
    */
-  boolean offerEvents(long watchId, byte[] headerField, byte[] eventsField, boolean mergeable) {
+  boolean offerEvents(Watcher w, byte[] headerField, byte[] eventsField, boolean mergeable) {
     if (!hasRoom()) {
       wasFull = true;
       return false;
     }
     synchronized (this) {
-      EncodedResponse into = mergeable ? open.get(watchId) : null;
+      EncodedResponse into = mergeTarget(w, mergeable);
       if (into != null) {
         int before = into.size();
         into.merge(headerField, eventsField);
         account(into.size() - before);
       } else {
-        EncodedResponse r = EncodedResponse.events(headerField, watchId, eventsField, mergeable);
+        EncodedResponse r = EncodedResponse.events(headerField, w.id, eventsField, mergeable);
         enqueue(r);
-        if (mergeable) {
-          open.put(watchId, r);
-        }
+        keepOpen(w, r);
       }
     }
-    schedule();
     return true;
+  }
+
+  /** Bytes waiting to be sent. */
+  long queuedBytes() {
+    return queuedBytes;
+  }
+
+  /** The sender's state, for diagnostics. */
+  String describeSender() {
+    return " queued=" + queueSize() + " scheduled=" + scheduled.get() + " ready=" + out.isReady() + " ended=" + ended;
+  }
+
+  private synchronized int queueSize() {
+    return queue.size();
+  }
+
+  /** Has the sender send what {@link #offerEvents} appended. */
+  void flush() {
+    schedule();
   }
 
   /** Appends a control response, whatever the buffer holds. */
   void control(WatchResponse r) {
     synchronized (this) {
-      open.clear();
+      epoch++;
       enqueue(EncodedResponse.of(r));
     }
     schedule();
@@ -142,7 +169,7 @@ final class WatchStream {
   private synchronized EncodedResponse poll() {
     EncodedResponse r = queue.poll();
     if (r != null) {
-      open.remove(r.watchId(), r);
+      r.markSent();
       account(-r.size());
     }
     return r;
@@ -153,8 +180,8 @@ final class WatchStream {
   }
 
   private synchronized void discard() {
+    queue.forEach(EncodedResponse::markSent);
     queue.clear();
-    open.clear();
     account(-queuedBytes);
   }
 
@@ -195,6 +222,7 @@ final class WatchStream {
       }
     } catch (RuntimeException e) {
       // the call went away under us; the cancel handler ends the stream
+      org.slf4j.LoggerFactory.getLogger(WatchStream.class).warn("event=watch-send-failed error={}", e.toString(), e);
       ended = true;
       discard();
     } finally {

@@ -1,5 +1,7 @@
 package io.ketch.server.watch;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.ketch.api.etcdserverpb.ResponseHeader;
@@ -17,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +90,12 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   private final AtomicInteger streamCount = new AtomicInteger();
   private final AtomicInteger victimCount = new AtomicInteger();
   private final AtomicLong bufferedBytes = new AtomicLong();
+
+  /** The last history chunk read, and what it was read for (hub thread only). */
+  private HistoryChunk lastChunk;
+  private long lastChunkFrom;
+  private long lastChunkTo;
+  private long lastChunkCompactRev;
 
   private final ExecutorService sender;
   private final Thread hub;
@@ -170,6 +179,30 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     return bufferedBytes.get();
   }
 
+  /**
+   * A snapshot of the hub's state for diagnostics: watchers per state and bytes buffered per stream.
+   */
+  public String describe() throws InterruptedException {
+    java.util.concurrent.CompletableFuture<String> f = new java.util.concurrent.CompletableFuture<>();
+    submit(() -> {
+      Map<Watcher.State, Integer> states = new java.util.EnumMap<>(Watcher.State.class);
+      StringBuilder b = new StringBuilder();
+      for (WatchStream s : streams) {
+        for (Watcher w : s.watchers.values()) {
+          states.merge(w.state, 1, Integer::sum);
+        }
+        b.append(" stream{watchers=").append(s.watchers.size()).append(" buffered=").append(s.queuedBytes())
+            .append(s.describeSender()).append('}');
+      }
+      f.complete("hub_rev=" + hubRev + " states=" + states + b);
+    });
+    try {
+      return f.get(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return "hub did not answer: " + e;
+    }
+  }
+
   /** A client's handle on one stream; its calls may come from any thread, one at a time. */
   public final class Stream {
     private final WatchStream s;
@@ -244,8 +277,16 @@ public final class WatchableStore implements EventSink, AutoCloseable {
           worked = true;
         }
         long now = System.nanoTime();
-        if (!victims.isEmpty() && now >= nextVictimRetry) {
-          retryVictims();
+        if (now >= nextVictimRetry) {
+          if (!victims.isEmpty()) {
+            retryVictims();
+          }
+          // a backstop for the sender: any stream holding responses is asked to send them
+          for (WatchStream st : streams) {
+            if (st.queuedBytes() > 0) {
+              st.flush();
+            }
+          }
           nextVictimRetry = now + TimeUnit.MILLISECONDS.toNanos(VICTIM_RETRY_MILLIS);
         }
         if (!unsynced.isEmpty()) {
@@ -257,7 +298,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
         }
         if (!worked) {
           long wait = nextProgress - now;
-          if (!victims.isEmpty() || !unsynced.isEmpty()) {
+          if (!victims.isEmpty() || !unsynced.isEmpty() || bufferedBytes.get() > 0) {
             wait = Math.min(wait, TimeUnit.MILLISECONDS.toNanos(VICTIM_RETRY_MILLIS));
           }
           LockSupport.parkNanos(this, Math.max(wait, 1));
@@ -328,6 +369,14 @@ public final class WatchableStore implements EventSink, AutoCloseable {
       return;
     }
     Batch batch = new Batch(headers.apply(rev));
+    try {
+      dispatch(matched, rev, batch);
+    } finally {
+      batch.touched.forEach(WatchStream::flush);
+    }
+  }
+
+  private void dispatch(Map<Set<Watcher>, List<Event>> matched, long rev, Batch batch) {
     for (Map.Entry<Set<Watcher>, List<Event>> m : matched.entrySet()) {
       List<Event> evs = m.getValue();
       long firstRev = evs.get(0).getKv().getModRevision();
@@ -351,6 +400,8 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     final ResponseHeader header;
     final byte[] headerField;
     final Map<Event, Event> withPrev = new IdentityHashMap<>();
+    /** Streams given responses in this round: each is flushed once at the end. */
+    final Set<WatchStream> touched = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     Batch(ResponseHeader header) {
       this.header = header;
@@ -387,7 +438,9 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     }
     // a fragmenting watcher's responses are never merged: a merge could pass the limit unsplit
     w.sentSinceTick = true;
-    if (!w.stream.offerEvents(w.id, batch.headerField, tail, !w.fragment)) {
+    if (w.stream.offerEvents(w, batch.headerField, tail, !w.fragment)) {
+      batch.touched.add(w.stream);
+    } else {
       becomeVictim(w, List.of(EncodedResponse.events(batch.headerField, w.id, tail, !w.fragment)));
     }
   }
@@ -411,7 +464,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
    */
   private void deliver(Watcher w, List<EncodedResponse> rs) {
     w.sentSinceTick = true;
-    if (!w.stream.offer(rs)) {
+    if (!w.stream.offer(w, rs)) {
       becomeVictim(w, rs);
     }
   }
@@ -432,7 +485,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   private void retryVictims() {
     for (Iterator<Watcher> it = victims.iterator(); it.hasNext(); ) {
       Watcher w = it.next();
-      if (!w.stream.offer(w.held)) {
+      if (!w.stream.offer(w, w.held)) {
         continue;
       }
       it.remove();
@@ -488,31 +541,83 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     for (Watcher w : chosen) {
       from = Math.min(from, w.minRev);
     }
-    HistoryChunk chunk = kv.history(from, hubRev, MAX_REVISIONS_PER_CHUNK);
-    if (kv.compactRevision() != compactRev) {
+    HistoryChunk chunk = history(from, compactRev);
+    if (chunk == null) {
       return true; // a compaction overtook the read: check the watchers against it first
     }
     Batch batch = new Batch(headers.apply(hubRev));
+    try {
+      catchUp(chosen, chunk, batch);
+    } finally {
+      batch.touched.forEach(WatchStream::flush);
+    }
+    return true;
+  }
+
+  /** Hands each chosen watcher its events from {@code chunk}. */
+  private void catchUp(List<Watcher> chosen, HistoryChunk chunk, Batch batch) {
+    byte[][] keys = new byte[chunk.events().size()][];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = chunk.events().get(i).getKv().getKey().toByteArray();
+    }
+    // watchers on the same range from the same revision (typically victims of one dispatch) share
+    // their events and the encoding of them
+    Map<CatchUpKey, List<Watcher>> cohorts = new LinkedHashMap<>();
     for (Watcher w : chosen) {
-      if (w.minRev >= chunk.nextRev()) {
-        continue;
+      if (w.minRev < chunk.nextRev()) {
+        cohorts.computeIfAbsent(CatchUpKey.of(w), k -> new ArrayList<>()).add(w);
       }
+    }
+    for (List<Watcher> cohort : cohorts.values()) {
+      Watcher first = cohort.get(0);
       List<Event> evs = new ArrayList<>();
-      for (Event e : chunk.events()) {
-        if (e.getKv().getModRevision() >= w.minRev && w.covers(e.getKv().getKey().toByteArray())) {
+      for (int i = 0; i < keys.length; i++) {
+        Event e = chunk.events().get(i);
+        if (e.getKv().getModRevision() >= first.minRev && first.covers(keys[i])) {
           evs.add(e);
         }
       }
-      w.minRev = chunk.nextRev();
-      send(w, evs, null, batch);
-      if (w.state == Watcher.State.UNSYNCED && w.minRev > hubRev) {
-        unsynced.remove(w);
-        w.state = Watcher.State.SYNCED;
-        synced.add(w);
-        answerProgressRequest(w.stream);
+      Map<Integer, byte[]> encoded = new HashMap<>(4);
+      for (Watcher w : cohort) {
+        w.minRev = chunk.nextRev();
+        send(w, evs, encoded, batch);
+        if (w.state == Watcher.State.UNSYNCED && w.minRev > hubRev) {
+          unsynced.remove(w);
+          w.state = Watcher.State.SYNCED;
+          synced.add(w);
+          answerProgressRequest(w.stream);
+        }
       }
     }
-    return true;
+  }
+
+  /**
+   * History from {@code from} up to the hub's revision, in one chunk; the last chunk read is reused
+   * by the next round asking for the same (many watchers catching up from one revision take several
+   * rounds). Null if a compaction overtook the read.
+   */
+  private HistoryChunk history(long from, long compactRev) {
+    if (lastChunk != null && lastChunkFrom == from && lastChunkTo == hubRev && lastChunkCompactRev == compactRev) {
+      return lastChunk;
+    }
+    HistoryChunk chunk = kv.history(from, hubRev, MAX_REVISIONS_PER_CHUNK);
+    if (kv.compactRevision() != compactRev) {
+      lastChunk = null;
+      return null;
+    }
+    lastChunk = chunk;
+    lastChunkFrom = from;
+    lastChunkTo = hubRev;
+    lastChunkCompactRev = compactRev;
+    return chunk;
+  }
+
+  /** Watchers needing the same history: same range, same next revision. */
+  private record CatchUpKey(ByteString key, ByteString end, boolean single, long minRev) {
+    static CatchUpKey of(Watcher w) {
+      return new CatchUpKey(UnsafeByteOperations.unsafeWrap(w.key),
+          w.end == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(w.end), w.end == null, w.minRev);
+    }
   }
 
   /** {@code e} with the key's previous value, as etcd's watch server looks it up (none for a create). */
@@ -634,7 +739,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
           if (h == null) {
             h = headers.apply(hubRev);
           }
-          s.offer(List.of(EncodedResponse.of(WatchResponse.newBuilder().setHeader(h).setWatchId(w.id).build())));
+          s.offer(w, List.of(EncodedResponse.of(WatchResponse.newBuilder().setHeader(h).setWatchId(w.id).build())));
         }
         w.sentSinceTick = false;
       }

@@ -40,6 +40,10 @@ final class Watcher {
   long minRev;
   /** A victim's undelivered responses. */
   List<EncodedResponse> held;
+  /** Its last event response if still buffered (merges go into it); guarded by the stream. */
+  EncodedResponse open;
+  /** The stream's control epoch when {@link #open} was queued; guarded by the stream. */
+  long openEpoch;
   /** Whether events were sent since the last progress tick (no notification is due then). */
   boolean sentSinceTick;
 
