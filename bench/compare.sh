@@ -55,7 +55,7 @@ for load in "${loads[@]}"; do
       echo "== $kind round $r: ketch-bench $load"
       # shellcheck disable=SC2086
       bench $load || true
-      echo "  server cpu: $(awk '{printf "%.2f s", ($14+$15)/100}' "/proc/$pid/stat") (since start)"
+      echo "  server cpu: $(awk '{printf "%.2f s", ($14+$15)/100}' "/proc/$pid/stat" 2>/dev/null || echo "? (server gone)") (since start)"
       kill "$pid"; wait "$pid" 2>/dev/null || true
       rm -rf "$dir"
     done

@@ -17,6 +17,8 @@ import io.ketch.api.etcdserverpb.WatchResponse;
 import io.ketch.server.watch.WatchableStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -75,7 +77,7 @@ class WatchSlowConsumerTest {
         try {
           await(() -> countEvents(healthy) >= (long) puts * HEALTHY_WATCHERS, "healthy stream caught up");
         } catch (AssertionError e) {
-          java.util.Map<Long, Long> per = new java.util.TreeMap<>();
+          Map<Long, Long> per = new TreeMap<>();
           for (WatchResponse r : healthy.received()) {
             per.merge(r.getWatchId(), (long) r.getEventsCount(), Long::sum);
           }

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client's Watch stream: the watches it carries and a bounded buffer of responses on their way
@@ -26,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * between: merging never moves events ahead of a response queued before them.
  */
 final class WatchStream {
+  private static final Logger LOG = LoggerFactory.getLogger(WatchStream.class);
   private final ServerCallStreamObserver<EncodedResponse> out;
   private final Executor sender;
   private final long limitBytes;
@@ -222,7 +225,7 @@ final class WatchStream {
       }
     } catch (RuntimeException e) {
       // the call went away under us; the cancel handler ends the stream
-      org.slf4j.LoggerFactory.getLogger(WatchStream.class).warn("event=watch-send-failed error={}", e.toString(), e);
+      LOG.warn("event=watch-send-failed error={}", e.toString());
       ended = true;
       discard();
     } finally {

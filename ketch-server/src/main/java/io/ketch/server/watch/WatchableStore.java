@@ -14,6 +14,8 @@ import io.ketch.server.mvcc.HistoryChunk;
 import io.ketch.server.mvcc.KvStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,10 +26,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -183,9 +188,9 @@ public final class WatchableStore implements EventSink, AutoCloseable {
    * A snapshot of the hub's state for diagnostics: watchers per state and bytes buffered per stream.
    */
   public String describe() throws InterruptedException {
-    java.util.concurrent.CompletableFuture<String> f = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<String> f = new CompletableFuture<>();
     submit(() -> {
-      Map<Watcher.State, Integer> states = new java.util.EnumMap<>(Watcher.State.class);
+      Map<Watcher.State, Integer> states = new EnumMap<>(Watcher.State.class);
       StringBuilder b = new StringBuilder();
       for (WatchStream s : streams) {
         for (Watcher w : s.watchers.values()) {
@@ -198,7 +203,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     });
     try {
       return f.get(10, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       return "hub did not answer: " + e;
     }
   }
@@ -401,7 +406,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     final byte[] headerField;
     final Map<Event, Event> withPrev = new IdentityHashMap<>();
     /** Streams given responses in this round: each is flushed once at the end. */
-    final Set<WatchStream> touched = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    final Set<WatchStream> touched = Collections.newSetFromMap(new IdentityHashMap<>());
 
     Batch(ResponseHeader header) {
       this.header = header;
