@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -60,5 +61,24 @@ class FlagsTest {
     for (Flags.Flag f : Flags.FLAGS) {
       assertTrue(Flags.usage().contains("--" + f.name()));
     }
+  }
+
+  @Test
+  void watchProgressIntervalTakesGoDurations() throws Exception {
+    assertEquals(Duration.ofMinutes(10), serve().watchProgressNotifyInterval());
+    assertEquals(Duration.ofMillis(250),
+        serve("--experimental-watch-progress-notify-interval=250ms").watchProgressNotifyInterval());
+    assertEquals(Duration.ofSeconds(90),
+        serve("--experimental-watch-progress-notify-interval=1m30s").watchProgressNotifyInterval());
+    assertEquals(Duration.ofMillis(1500),
+        serve("--experimental-watch-progress-notify-interval=1.5s").watchProgressNotifyInterval());
+    for (String bad : new String[] {"10", "5x", "", "-1s", "0"}) {
+      assertThrows(Flags.FlagException.class,
+          () -> Flags.parse(new String[] {"--experimental-watch-progress-notify-interval=" + bad}, Map.of()), bad);
+    }
+  }
+
+  private static ServerConfig serve(String... args) throws Flags.FlagException {
+    return ((Flags.Serve) Flags.parse(args, Map.of())).config();
   }
 }
