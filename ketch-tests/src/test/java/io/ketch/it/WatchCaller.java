@@ -99,6 +99,21 @@ final class WatchCaller implements AutoCloseable {
     return List.copyOf(received);
   }
 
+  /**
+   * Waits until {@code n} created responses have arrived in all: a watch sees only changes applied
+   * after the server took its create request, so a test writes only once its watches exist.
+   */
+  void awaitCreated(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (received.stream().filter(WatchResponse::getCreated).count() < n) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("only " + received.stream().filter(WatchResponse::getCreated).count()
+            + " of " + n + " watches created after 30 s");
+      }
+      next(100);
+    }
+  }
+
   /** Every response taken so far (by {@link #next} or {@link #settle}). */
   List<WatchResponse> received() {
     return List.copyOf(received);

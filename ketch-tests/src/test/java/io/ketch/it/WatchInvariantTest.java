@@ -55,6 +55,8 @@ class WatchInvariantTest {
       live.create(prefixWatch(PREFIX).setStartRevision(1).build());
       live.create(WatchCreateRequest.newBuilder().setKey(bs(PREFIX + "7")).build());
       progress.create(prefixWatch(RARE).setProgressNotify(true).build());
+      live.awaitCreated(2);
+      progress.awaitCreated(1);
 
       ExecutorService pool = Executors.newFixedThreadPool(WRITERS + 1);
       List<Future<?>> writers = new ArrayList<>();

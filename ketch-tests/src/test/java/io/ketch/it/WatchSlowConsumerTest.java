@@ -50,6 +50,7 @@ class WatchSlowConsumerTest {
         for (int i = 0; i < HEALTHY_WATCHERS; i++) {
           healthy.create(prefix("slow/").build());
         }
+        healthy.awaitCreated(HEALTHY_WATCHERS);
         KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(writerChannel);
         double baseline = putRate(pool, kv, "warm");
         baseline = Math.max(baseline, putRate(pool, kv, "base"));
@@ -81,7 +82,20 @@ class WatchSlowConsumerTest {
           for (WatchResponse r : healthy.received()) {
             per.merge(r.getWatchId(), (long) r.getEventsCount(), Long::sum);
           }
-          throw new AssertionError(e.getMessage() + "; events per healthy watcher " + per + "; victims "
+          StringBuilder missing = new StringBuilder();
+          for (long id : new long[] {0, HEALTHY_WATCHERS - 1}) {
+            java.util.BitSet seen = new java.util.BitSet();
+            for (WatchResponse r : healthy.received()) {
+              if (r.getWatchId() == id) {
+                r.getEventsList().forEach(ev -> seen.set((int) ev.getKv().getModRevision()));
+              }
+            }
+            missing.append(" watcher ").append(id).append(" lacks revisions");
+            for (int rev = seen.nextClearBit(2); rev <= puts + 1; rev = seen.nextClearBit(rev + 1)) {
+              missing.append(' ').append(rev);
+            }
+          }
+          throw new AssertionError(e.getMessage() + missing + "; events per healthy watcher " + per + "; victims "
               + watch.victimCount() + " buffered " + watch.bufferedBytes() + " watchers " + watch.watcherCount() + " hub: " + watch.describe(), e);
         }
         assertEquals((long) puts * HEALTHY_WATCHERS, countEvents(healthy));

@@ -8,13 +8,11 @@ import io.ketch.api.etcdserverpb.ResponseHeader;
 import io.ketch.api.etcdserverpb.WatchCreateRequest;
 import io.ketch.api.etcdserverpb.WatchResponse;
 import io.ketch.api.mvccpb.Event;
-import io.ketch.api.mvccpb.KeyValue;
 import io.ketch.server.mvcc.EventSink;
 import io.ketch.server.mvcc.HistoryChunk;
 import io.ketch.server.mvcc.KvStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -96,11 +94,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   private final AtomicInteger victimCount = new AtomicInteger();
   private final AtomicLong bufferedBytes = new AtomicLong();
 
-  /** The last history chunk read, and what it was read for (hub thread only). */
-  private HistoryChunk lastChunk;
-  private long lastChunkFrom;
-  private long lastChunkTo;
-  private long lastChunkCompactRev;
+  private final HistoryCache history;
 
   private final ExecutorService sender;
   private final Thread hub;
@@ -125,6 +119,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     // sink first, then the revision: a change published in between is skipped as already seen
     kv.setEventSink(this);
     this.hubRev = kv.currentRevision();
+    this.history = new HistoryCache(kv, MAX_REVISIONS_PER_CHUNK);
     AtomicInteger n = new AtomicInteger();
     this.sender = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ketch-watch-send-" + n.incrementAndGet());
@@ -282,16 +277,8 @@ public final class WatchableStore implements EventSink, AutoCloseable {
           worked = true;
         }
         long now = System.nanoTime();
-        if (now >= nextVictimRetry) {
-          if (!victims.isEmpty()) {
-            retryVictims();
-          }
-          // a backstop for the sender: any stream holding responses is asked to send them
-          for (WatchStream st : streams) {
-            if (st.queuedBytes() > 0) {
-              st.flush();
-            }
-          }
+        if (!victims.isEmpty() && now >= nextVictimRetry) {
+          retryVictims();
           nextVictimRetry = now + TimeUnit.MILLISECONDS.toNanos(VICTIM_RETRY_MILLIS);
         }
         if (!unsynced.isEmpty()) {
@@ -303,7 +290,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
         }
         if (!worked) {
           long wait = nextProgress - now;
-          if (!victims.isEmpty() || !unsynced.isEmpty() || bufferedBytes.get() > 0) {
+          if (!victims.isEmpty() || !unsynced.isEmpty()) {
             wait = Math.min(wait, TimeUnit.MILLISECONDS.toNanos(VICTIM_RETRY_MILLIS));
           }
           LockSupport.parkNanos(this, Math.max(wait, 1));
@@ -316,7 +303,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
 
   /**
    * Dispatches every published batch waiting in the inbox, all in one go: when the hub is behind,
-   * each watcher gets one response for everything waiting rather than one per batch. Returns
+   * each watcher gets one response for everything waiting rather than one per round. Returns
    * whether there was anything.
    */
   private boolean drainInbox() {
@@ -373,15 +360,15 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     if (matched.isEmpty()) {
       return;
     }
-    Batch batch = new Batch(headers.apply(rev));
+    Round round = new Round(headers.apply(rev), kv);
     try {
-      dispatch(matched, rev, batch);
+      dispatch(matched, rev, round);
     } finally {
-      batch.touched.forEach(WatchStream::flush);
+      round.flush();
     }
   }
 
-  private void dispatch(Map<Set<Watcher>, List<Event>> matched, long rev, Batch batch) {
+  private void dispatch(Map<Set<Watcher>, List<Event>> matched, long rev, Round round) {
     for (Map.Entry<Set<Watcher>, List<Event>> m : matched.entrySet()) {
       List<Event> evs = m.getValue();
       long firstRev = evs.get(0).getKv().getModRevision();
@@ -389,28 +376,14 @@ public final class WatchableStore implements EventSink, AutoCloseable {
       for (Watcher w : List.copyOf(m.getKey())) {
         if (w.minRev <= firstRev) {
           w.minRev = rev + 1;
-          send(w, evs, encoded, batch);
+          send(w, evs, encoded, round);
         } else if (w.minRev <= rev) {
           // a watcher that starts inside this batch gets only its part
           long from = w.minRev;
           w.minRev = rev + 1;
-          send(w, evs.stream().filter(e -> e.getKv().getModRevision() >= from).toList(), null, batch);
+          send(w, evs.stream().filter(e -> e.getKv().getModRevision() >= from).toList(), null, round);
         }
       }
-    }
-  }
-
-  /** What one dispatch or sync round shares: the header, its encoding, and prev_kv look-ups. */
-  private static final class Batch {
-    final ResponseHeader header;
-    final byte[] headerField;
-    final Map<Event, Event> withPrev = new IdentityHashMap<>();
-    /** Streams given responses in this round: each is flushed once at the end. */
-    final Set<WatchStream> touched = Collections.newSetFromMap(new IdentityHashMap<>());
-
-    Batch(ResponseHeader header) {
-      this.header = header;
-      this.headerField = EncodedResponse.headerField(header);
     }
   }
 
@@ -420,12 +393,12 @@ public final class WatchableStore implements EventSink, AutoCloseable {
    * for the other watchers getting the same {@code evs}. The watcher's {@code minRev} must already
    * be past these events.
    */
-  private void send(Watcher w, List<Event> evs, Map<Integer, byte[]> encoded, Batch batch) {
+  private void send(Watcher w, List<Event> evs, Map<Integer, byte[]> encoded, Round round) {
     int variant = (w.noPut ? 1 : 0) | (w.noDelete ? 2 : 0) | (w.prevKv ? 4 : 0);
     byte[] tail = encoded == null ? null : encoded.get(variant);
     if (tail == null) {
-      List<Event> out = visible(w, evs, batch);
-      tail = out.isEmpty() ? EMPTY : EncodedResponse.eventsField(out);
+      List<Event> out = round.visible(w, evs);
+      tail = EncodedResponse.eventsField(out);
       if (encoded != null) {
         encoded.put(variant, tail);
       }
@@ -433,9 +406,9 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     if (tail.length == 0) {
       return;
     }
-    if (w.fragment && batch.headerField.length + tail.length + 11 >= fragmentBytes) {
-      List<Event> out = visible(w, evs, batch);
-      WatchResponse r = WatchResponse.newBuilder().setHeader(batch.header).setWatchId(w.id).addAllEvents(out).build();
+    if (w.fragment && round.headerField.length + tail.length + 11 >= fragmentBytes) {
+      List<Event> out = round.visible(w, evs);
+      WatchResponse r = WatchResponse.newBuilder().setHeader(round.header).setWatchId(w.id).addAllEvents(out).build();
       if (out.size() >= 2 && r.getSerializedSize() >= fragmentBytes) {
         deliver(w, Fragments.split(r, fragmentBytes).stream().map(EncodedResponse::of).toList());
         return;
@@ -443,24 +416,11 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     }
     // a fragmenting watcher's responses are never merged: a merge could pass the limit unsplit
     w.sentSinceTick = true;
-    if (w.stream.offerEvents(w, batch.headerField, tail, !w.fragment)) {
-      batch.touched.add(w.stream);
+    if (w.stream.offerEvents(w, round.headerField, tail, !w.fragment)) {
+      round.touched.add(w.stream);
     } else {
-      becomeVictim(w, List.of(EncodedResponse.events(batch.headerField, w.id, tail, !w.fragment)));
+      becomeVictim(w, List.of(EncodedResponse.events(round.headerField, w.id, tail, !w.fragment)));
     }
-  }
-
-  private static final byte[] EMPTY = new byte[0];
-
-  /** The events {@code w}'s filters let through, with prev_kv if it asked. */
-  private List<Event> visible(Watcher w, List<Event> evs, Batch batch) {
-    List<Event> out = new ArrayList<>(evs.size());
-    for (Event e : evs) {
-      if (w.accepts(e)) {
-        out.add(w.prevKv ? batch.withPrev.computeIfAbsent(e, this::withPrevKv) : e);
-      }
-    }
-    return out;
   }
 
   /**
@@ -546,21 +506,21 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     for (Watcher w : chosen) {
       from = Math.min(from, w.minRev);
     }
-    HistoryChunk chunk = history(from, compactRev);
+    HistoryChunk chunk = history.read(from, hubRev, compactRev);
     if (chunk == null) {
       return true; // a compaction overtook the read: check the watchers against it first
     }
-    Batch batch = new Batch(headers.apply(hubRev));
+    Round round = new Round(headers.apply(hubRev), kv);
     try {
-      catchUp(chosen, chunk, batch);
+      catchUp(chosen, chunk, round);
     } finally {
-      batch.touched.forEach(WatchStream::flush);
+      round.flush();
     }
     return true;
   }
 
   /** Hands each chosen watcher its events from {@code chunk}. */
-  private void catchUp(List<Watcher> chosen, HistoryChunk chunk, Batch batch) {
+  private void catchUp(List<Watcher> chosen, HistoryChunk chunk, Round round) {
     byte[][] keys = new byte[chunk.events().size()][];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = chunk.events().get(i).getKv().getKey().toByteArray();
@@ -585,7 +545,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
       Map<Integer, byte[]> encoded = new HashMap<>(4);
       for (Watcher w : cohort) {
         w.minRev = chunk.nextRev();
-        send(w, evs, encoded, batch);
+        send(w, evs, encoded, round);
         if (w.state == Watcher.State.UNSYNCED && w.minRev > hubRev) {
           unsynced.remove(w);
           w.state = Watcher.State.SYNCED;
@@ -596,43 +556,12 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     }
   }
 
-  /**
-   * History from {@code from} up to the hub's revision, in one chunk; the last chunk read is reused
-   * by the next round asking for the same (many watchers catching up from one revision take several
-   * rounds). Null if a compaction overtook the read.
-   */
-  private HistoryChunk history(long from, long compactRev) {
-    if (lastChunk != null && lastChunkFrom == from && lastChunkTo == hubRev && lastChunkCompactRev == compactRev) {
-      return lastChunk;
-    }
-    HistoryChunk chunk = kv.history(from, hubRev, MAX_REVISIONS_PER_CHUNK);
-    if (kv.compactRevision() != compactRev) {
-      lastChunk = null;
-      return null;
-    }
-    lastChunk = chunk;
-    lastChunkFrom = from;
-    lastChunkTo = hubRev;
-    lastChunkCompactRev = compactRev;
-    return chunk;
-  }
-
   /** Watchers needing the same history: same range, same next revision. */
   private record CatchUpKey(ByteString key, ByteString end, boolean single, long minRev) {
     static CatchUpKey of(Watcher w) {
       return new CatchUpKey(UnsafeByteOperations.unsafeWrap(w.key),
           w.end == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(w.end), w.end == null, w.minRev);
     }
-  }
-
-  /** {@code e} with the key's previous value, as etcd's watch server looks it up (none for a create). */
-  private Event withPrevKv(Event e) {
-    KeyValue kvNow = e.getKv();
-    if (e.getType() == Event.EventType.PUT && kvNow.getCreateRevision() == kvNow.getModRevision()) {
-      return e;
-    }
-    KeyValue prev = kv.valueAt(kvNow.getKey().toByteArray(), kvNow.getModRevision() - 1);
-    return prev == null ? e : e.toBuilder().setPrevKv(prev).build();
   }
 
   private void create(WatchStream s, WatchCreateRequest req) {
