@@ -1,5 +1,6 @@
 package io.ketch.it;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.etcdserverpb.ResponseHeader;
@@ -9,6 +10,7 @@ import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.etcdserverpb.WatchProgressRequest;
 import io.ketch.api.etcdserverpb.WatchRequest;
 import io.ketch.api.etcdserverpb.WatchResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -125,6 +127,14 @@ final class WatchCaller implements AutoCloseable {
 
   boolean completed() {
     return completed;
+  }
+
+  /** A create request for every key starting with {@code prefix} (range end: prefix + 1, as etcd's clients). */
+  static WatchCreateRequest.Builder prefixWatch(String prefix) {
+    byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
+    end[end.length - 1]++;
+    return WatchCreateRequest.newBuilder().setKey(ByteString.copyFromUtf8(prefix))
+        .setRangeEnd(ByteString.copyFrom(end));
   }
 
   /** {@code r} with the header's identity fields cleared (they differ between servers). */

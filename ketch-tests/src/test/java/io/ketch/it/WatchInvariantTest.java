@@ -52,9 +52,9 @@ class WatchInvariantTest {
         WatchCaller late = new WatchCaller(node);
         WatchCaller resumed = new WatchCaller(node);
         WatchCaller progress = new WatchCaller(node)) {
-      live.create(prefixWatch(PREFIX).setStartRevision(1).build());
+      live.create(WatchCaller.prefixWatch(PREFIX).setStartRevision(1).build());
       live.create(WatchCreateRequest.newBuilder().setKey(bs(PREFIX + "7")).build());
-      progress.create(prefixWatch(RARE).setProgressNotify(true).build());
+      progress.create(WatchCaller.prefixWatch(RARE).setProgressNotify(true).build());
       live.awaitCreated(2);
       progress.awaitCreated(1);
 
@@ -75,10 +75,10 @@ class WatchInvariantTest {
         });
         // a watch that starts in the past while writes go on: catch-up, then live
         sleep(300);
-        late.create(prefixWatch(PREFIX).setStartRevision(2).setWatchId(42).build());
+        late.create(WatchCaller.prefixWatch(PREFIX).setStartRevision(2).setWatchId(42).build());
         late.requestProgress();
         // a watch canceled midway, resumed from its last revision + 1 on another stream
-        resumed.create(prefixWatch(PREFIX).setStartRevision(1).build());
+        resumed.create(WatchCaller.prefixWatch(PREFIX).setStartRevision(1).build());
         sleep(800);
         resumed.cancel(0);
         for (Future<?> f : writers) {
@@ -94,7 +94,7 @@ class WatchInvariantTest {
       List<WatchResponse> first = resumed.settle(300);
       long resumeFrom = lastEventRev(first, 0) + 1;
       try (WatchCaller resumedAgain = new WatchCaller(node)) {
-        resumedAgain.create(prefixWatch(PREFIX).setStartRevision(resumeFrom).build());
+        resumedAgain.create(WatchCaller.prefixWatch(PREFIX).setStartRevision(resumeFrom).build());
         List<Event> joined = new ArrayList<>(events(first, 0));
         joined.addAll(events(resumedAgain.settle(1000), 0));
         assertEquals(expected(1, k -> k.startsWith(PREFIX)), render(joined), "canceled and resumed watch");
@@ -219,12 +219,6 @@ class WatchInvariantTest {
         assertEquals(due, seen, "events received before a progress response at revision " + rev);
       }
     }
-  }
-
-  private static WatchCreateRequest.Builder prefixWatch(String p) {
-    byte[] end = p.getBytes();
-    end[end.length - 1]++;
-    return WatchCreateRequest.newBuilder().setKey(bs(p)).setRangeEnd(ByteString.copyFrom(end));
   }
 
   private static PutRequest put(String k, String v) {

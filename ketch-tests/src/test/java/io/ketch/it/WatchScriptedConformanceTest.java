@@ -46,12 +46,6 @@ class WatchScriptedConformanceTest {
     return WatchCreateRequest.newBuilder().setKey(b(key));
   }
 
-  private static WatchCreateRequest.Builder watchPrefix(String p) {
-    byte[] end = p.getBytes();
-    end[end.length - 1]++;
-    return watch(p).setRangeEnd(ByteString.copyFrom(end));
-  }
-
   private static RequestOp putOp(String k, String v) {
     return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b(k)).setValue(b(v))).build();
   }
@@ -69,7 +63,7 @@ class WatchScriptedConformanceTest {
       w.put("hello", "coho");
     }));
     s.add(scenario("prefix watch from now: txn and delete-range arrive as one response each", w -> {
-      w.create(watchPrefix("pfx/"));
+      w.create(WatchCaller.prefixWatch("pfx/"));
       w.put("pfx/a", "1");
       w.put("pfy", "outside");
       w.kv(TxnRequest.newBuilder().addSuccess(putOp("pfx/b", "2")).addSuccess(putOp("pfx/c", "3"))
@@ -90,9 +84,9 @@ class WatchScriptedConformanceTest {
       w.kv(DeleteRangeRequest.newBuilder().setKey(b("all/1")).build());
     }));
     s.add(scenario("filters NOPUT and NODELETE", w -> {
-      w.create(watchPrefix("flt/").addFilters(WatchCreateRequest.FilterType.NOPUT));
-      w.create(watchPrefix("flt/").addFilters(WatchCreateRequest.FilterType.NODELETE));
-      w.create(watchPrefix("flt/").addFilters(WatchCreateRequest.FilterType.NOPUT)
+      w.create(WatchCaller.prefixWatch("flt/").addFilters(WatchCreateRequest.FilterType.NOPUT));
+      w.create(WatchCaller.prefixWatch("flt/").addFilters(WatchCreateRequest.FilterType.NODELETE));
+      w.create(WatchCaller.prefixWatch("flt/").addFilters(WatchCreateRequest.FilterType.NOPUT)
           .addFilters(WatchCreateRequest.FilterType.NODELETE));
       w.put("flt/a", "1");
       w.put("flt/b", "2");
@@ -102,8 +96,8 @@ class WatchScriptedConformanceTest {
       long first = w.put("pkv/a", "1") ;
       w.put("pkv/a", "2");
       w.kv(DeleteRangeRequest.newBuilder().setKey(b("pkv/a")).build());
-      w.create(watchPrefix("pkv/").setPrevKv(true).setStartRevision(first));
-      w.create(watchPrefix("pkv/").setPrevKv(true));
+      w.create(WatchCaller.prefixWatch("pkv/").setPrevKv(true).setStartRevision(first));
+      w.create(WatchCaller.prefixWatch("pkv/").setPrevKv(true));
       w.put("pkv/a", "3");
       w.put("pkv/a", "4");
       w.kv(DeleteRangeRequest.newBuilder().setKey(b("pkv/")).setRangeEnd(b("pkv0")).setPrevKv(true).build());
@@ -157,7 +151,7 @@ class WatchScriptedConformanceTest {
       for (int i = 0; i < 30; i++) {
         w.put("cu/" + (char) ('a' + i % 5), "v" + i);
       }
-      w.create(watchPrefix("cu/").setStartRevision(first));
+      w.create(WatchCaller.prefixWatch("cu/").setStartRevision(first));
       w.kv(TxnRequest.newBuilder().addSuccess(putOp("cu/x", "1")).addSuccess(putOp("cu/y", "2")).build());
       w.put("cu/z", "3");
     }));
@@ -166,9 +160,9 @@ class WatchScriptedConformanceTest {
       long first = w.put("frag/a", big);
       w.put("frag/b", big);
       w.put("frag/c", big);
-      w.create(watchPrefix("frag/").setStartRevision(first).setFragment(true));
-      w.create(watchPrefix("frag/").setStartRevision(first));
-      w.create(watchPrefix("frag/").setStartRevision(first).setFragment(true).setPrevKv(true));
+      w.create(WatchCaller.prefixWatch("frag/").setStartRevision(first).setFragment(true));
+      w.create(WatchCaller.prefixWatch("frag/").setStartRevision(first));
+      w.create(WatchCaller.prefixWatch("frag/").setStartRevision(first).setFragment(true).setPrevKv(true));
     }));
     s.add(scenario("negative start revision", w -> {
       w.put("neg/k", "1");

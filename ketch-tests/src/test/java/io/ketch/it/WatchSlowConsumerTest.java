@@ -48,7 +48,7 @@ class WatchSlowConsumerTest {
       ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
       try (WatchCaller healthy = new WatchCaller(node)) {
         for (int i = 0; i < HEALTHY_WATCHERS; i++) {
-          healthy.create(prefix("slow/").build());
+          healthy.create(WatchCaller.prefixWatch("slow/").build());
         }
         healthy.awaitCreated(HEALTHY_WATCHERS);
         KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(writerChannel);
@@ -60,7 +60,7 @@ class WatchSlowConsumerTest {
             stalledChannel.newCall(WatchGrpc.getWatchMethod(), CallOptions.DEFAULT);
         stalled.start(new ClientCall.Listener<>() {}, new Metadata());
         for (int i = 0; i < STALLED_WATCHERS; i++) {
-          stalled.sendMessage(WatchRequest.newBuilder().setCreateRequest(prefix("slow/")).build());
+          stalled.sendMessage(WatchRequest.newBuilder().setCreateRequest(WatchCaller.prefixWatch("slow/")).build());
         }
         await(() -> watch.watcherCount() == STALLED_WATCHERS + HEALTHY_WATCHERS, "watchers created");
 
@@ -144,11 +144,6 @@ class WatchSlowConsumerTest {
       f.get(5, TimeUnit.MINUTES);
     }
     return PUTS_PER_PHASE / ((System.nanoTime() - start) / 1e9);
-  }
-
-  private static WatchCreateRequest.Builder prefix(String p) {
-    return WatchCreateRequest.newBuilder().setKey(ByteString.copyFromUtf8(p))
-        .setRangeEnd(ByteString.copyFromUtf8(p.substring(0, p.length() - 1) + (char) (p.charAt(p.length() - 1) + 1)));
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
