@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.ketch.api.EtcdError;
 import io.ketch.server.apply.EtcdException;
+import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.MvccException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -32,6 +33,9 @@ final class ErrorTable {
     }
     if (t instanceof MvccException e) {
       return etcdError(e.kind()).exception();
+    }
+    if (t instanceof Lessor.NotPrimaryException) {
+      return EtcdError.NO_LEADER.exception();
     }
     if (t instanceof StatusRuntimeException e) {
       return e;

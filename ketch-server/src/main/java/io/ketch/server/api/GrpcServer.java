@@ -5,10 +5,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.ketch.api.etcdserverpb.AuthGrpc;
 import io.ketch.api.etcdserverpb.ClusterGrpc;
-import io.ketch.api.etcdserverpb.LeaseGrpc;
 import io.ketch.api.v3electionpb.ElectionGrpc;
 import io.ketch.api.v3lockpb.LockGrpc;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.storage.Backend;
@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Lease,
- * Cluster, Auth, Lock, Election) answer UNIMPLEMENTED, never a made-up success. Handlers run
+ * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Cluster,
+ * Auth, Lock, Election) answer UNIMPLEMENTED, never a made-up success. Handlers run
  * on the transport threads (they never block).
  */
 public final class GrpcServer implements AutoCloseable {
@@ -42,7 +42,7 @@ public final class GrpcServer implements AutoCloseable {
 
   /** Binds every address and starts serving. */
   public static GrpcServer start(List<InetSocketAddress> addresses, KvStore kv, Backend backend, Applier applier,
-      RaftNode raft, WatchableStore watchable, int maxTxnOps, long maxRequestBytes, long quotaBytes)
+      RaftNode raft, WatchableStore watchable, LeaseKeeper keeper, int maxTxnOps, long maxRequestBytes, long quotaBytes)
       throws IOException {
     AtomicInteger n = new AtomicInteger();
     ExecutorService reads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
@@ -69,7 +69,7 @@ public final class GrpcServer implements AutoCloseable {
             .addService(kvService)
             .addService(maintenance)
             .addService(new WatchService(watchable))
-            .addService(new LeaseGrpc.LeaseImplBase() {})
+            .addService(new LeaseService(kv, raft, keeper, headers))
             .addService(new ClusterGrpc.ClusterImplBase() {})
             .addService(new AuthGrpc.AuthImplBase() {})
             .addService(new LockGrpc.LockImplBase() {})

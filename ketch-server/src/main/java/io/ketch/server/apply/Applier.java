@@ -7,6 +7,13 @@ import io.ketch.api.etcdserverpb.CompactionRequest;
 import io.ketch.api.etcdserverpb.CompactionResponse;
 import io.ketch.api.etcdserverpb.DeleteRangeRequest;
 import io.ketch.api.etcdserverpb.DeleteRangeResponse;
+import io.ketch.api.etcdserverpb.LeaseCheckpoint;
+import io.ketch.api.etcdserverpb.LeaseCheckpointRequest;
+import io.ketch.api.etcdserverpb.LeaseCheckpointResponse;
+import io.ketch.api.etcdserverpb.LeaseGrantRequest;
+import io.ketch.api.etcdserverpb.LeaseGrantResponse;
+import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
+import io.ketch.api.etcdserverpb.LeaseRevokeResponse;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.PutResponse;
 import io.ketch.api.etcdserverpb.RangeRequest;
@@ -17,6 +24,7 @@ import io.ketch.api.etcdserverpb.ResponseOp;
 import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.TxnResponse;
 import io.ketch.api.mvccpb.KeyValue;
+import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.MvccException;
 import io.ketch.server.mvcc.RangeOptions;
@@ -38,9 +46,9 @@ public final class Applier {
   private static final ResponseHeader EMPTY_HEADER = ResponseHeader.getDefaultInstance();
 
   private final KvStore kv;
-  private final LeaseLookup leases;
+  private final Lessor leases;
 
-  public Applier(KvStore kv, LeaseLookup leases) {
+  public Applier(KvStore kv, Lessor leases) {
     this.kv = kv;
     this.leases = leases;
   }
@@ -315,6 +323,60 @@ public final class Applier {
       resp.addResponses(r);
     }
     return resp;
+  }
+
+  // ---- Leases ----
+
+  /** Grants a lease with the ID the proposer chose. Apply thread only. */
+  public LeaseGrantResponse leaseGrant(Backend.Batch batch, LeaseGrantRequest r) {
+    if (r.getID() == 0) {
+      throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
+    }
+    if (r.getTTL() > Lessor.MAX_TTL) {
+      throw new EtcdException(EtcdError.LEASE_TTL_TOO_LARGE);
+    }
+    if (leases.exists(r.getID())) {
+      throw new EtcdException(EtcdError.LEASE_EXIST);
+    }
+    long ttl = leases.grant(batch, r.getID(), r.getTTL());
+    return LeaseGrantResponse.newBuilder()
+        .setHeader(ResponseHeader.newBuilder().setRevision(kv.appliedRevision()))
+        .setID(r.getID())
+        .setTTL(ttl)
+        .build();
+  }
+
+  /**
+   * Revokes a lease: its keys are deleted in one write transaction (one revision, one set of DELETE
+   * events, in key order as etcd sorts them) and the lease is forgotten in the same batch. Apply
+   * thread only.
+   */
+  public LeaseRevokeResponse leaseRevoke(Backend.Batch batch, LeaseRevokeRequest r) {
+    List<ByteString> keys = leases.keysOf(r.getID());
+    if (keys == null) {
+      throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
+    }
+    KvStore.WriteTxn txn = kv.beginWrite(batch);
+    long rev;
+    try {
+      for (ByteString k : keys) {
+        txn.deleteRange(k.toByteArray(), null);
+      }
+      leases.remove(batch, r.getID());
+    } finally {
+      rev = txn.end();
+    }
+    return LeaseRevokeResponse.newBuilder().setHeader(ResponseHeader.newBuilder().setRevision(rev)).build();
+  }
+
+  /** Records the primary's remaining-TTL checkpoints. Apply thread only. */
+  public LeaseCheckpointResponse leaseCheckpoint(Backend.Batch batch, LeaseCheckpointRequest r) {
+    for (LeaseCheckpoint c : r.getCheckpointsList()) {
+      leases.checkpoint(batch, c.getID(), c.getRemainingTTL());
+    }
+    return LeaseCheckpointResponse.newBuilder()
+        .setHeader(ResponseHeader.newBuilder().setRevision(kv.appliedRevision()))
+        .build();
   }
 
   // ---- Compaction ----

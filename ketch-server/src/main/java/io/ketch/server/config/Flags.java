@@ -45,7 +45,11 @@ public final class Flags {
       new Flag("heartbeat-interval", "100", "Time (in milliseconds) of a heartbeat interval."),
       new Flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout."),
       new Flag("experimental-watch-progress-notify-interval", "10m0s",
-          "Duration of periodic watch progress notifications."));
+          "Duration of periodic watch progress notifications."),
+      new Flag("experimental-enable-lease-checkpoint", "true",
+          "Checkpoint remaining lease TTLs through the log, so restarts and leader changes keep them (on by default in Ketch)."),
+      new Flag("experimental-lease-checkpoint-interval", "5m0s",
+          "Duration of periodic lease checkpoints (only leases that outlive it are checkpointed)."));
 
   private Flags() {}
 
@@ -140,6 +144,13 @@ public final class Flags {
     if (progress.isNegative() || progress.isZero()) {
       throw new FlagException("--experimental-watch-progress-notify-interval must be positive");
     }
+    boolean checkpoints = bool("experimental-enable-lease-checkpoint",
+        v.getOrDefault("experimental-enable-lease-checkpoint", "true"));
+    Duration checkpointInterval = GoDuration.parse("experimental-lease-checkpoint-interval",
+        v.getOrDefault("experimental-lease-checkpoint-interval", "5m0s"));
+    if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+      throw new FlagException("--experimental-lease-checkpoint-interval must be positive");
+    }
     if (maxRequestBytes <= 0 || maxTxnOps <= 0 || maxTxnOps > Integer.MAX_VALUE || quota < 0) {
       throw new FlagException("--max-request-bytes and --max-txn-ops must be positive, --quota-backend-bytes not negative");
     }
@@ -148,7 +159,17 @@ public final class Flags {
     }
     return new ServerConfig(name, dataDir, listenClient, advertiseClient, listenPeer, advertisePeer, cluster,
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
-        Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress);
+        Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
+        checkpoints ? checkpointInterval : Duration.ZERO);
+  }
+
+  /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */
+  private static boolean bool(String flag, String raw) throws FlagException {
+    return switch (raw.trim()) {
+      case "1", "t", "T", "TRUE", "true", "True" -> true;
+      case "0", "f", "F", "FALSE", "false", "False" -> false;
+      default -> throw new FlagException("invalid boolean value \"" + raw + "\" for -" + flag + ": parse error");
+    };
   }
 
   static List<URI> urls(String flag, String raw) throws FlagException {

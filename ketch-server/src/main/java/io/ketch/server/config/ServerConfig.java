@@ -10,6 +10,7 @@ import java.util.Map;
  * A member's configuration, from etcd's flags (see {@link Flags} for names, defaults and meaning).
  *
  * @param initialCluster member name to its peer URLs, in flag order
+ * @param leaseCheckpointInterval how often remaining lease TTLs are checkpointed; zero: never
  */
 public record ServerConfig(
     String name,
@@ -26,7 +27,8 @@ public record ServerConfig(
     long quotaBackendBytes,
     Duration heartbeatInterval,
     Duration electionTimeout,
-    Duration watchProgressNotifyInterval) {
+    Duration watchProgressNotifyInterval,
+    Duration leaseCheckpointInterval) {
 
   /** etcd's default backend quota, used when --quota-backend-bytes is 0. */
   public static final long DEFAULT_QUOTA_BYTES = 2L << 30;
@@ -40,6 +42,6 @@ public record ServerConfig(
   public ServerConfig withUrls(List<URI> client, List<URI> peer) {
     return new ServerConfig(name, dataDir, client, client, peer, peer, Map.of(name, peer),
         initialClusterState, initialClusterToken, maxRequestBytes, maxTxnOps, quotaBackendBytes,
-        heartbeatInterval, electionTimeout, watchProgressNotifyInterval);
+        heartbeatInterval, electionTimeout, watchProgressNotifyInterval, leaseCheckpointInterval);
   }
 }

@@ -40,6 +40,7 @@ public final class KvStore implements AutoCloseable {
   private static final int COMPACTION_BATCH = 1000;
 
   private final Backend backend;
+  private final KeyLeases keyLeases;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   // @GuardedBy("lock")
   private final TreeIndex index = new TreeIndex();
@@ -63,13 +64,22 @@ public final class KvStore implements AutoCloseable {
     return t;
   });
 
-  private KvStore(Backend backend) {
+  private KvStore(Backend backend, KeyLeases keyLeases) {
     this.backend = backend;
+    this.keyLeases = keyLeases;
   }
 
-  /** Opens the store on {@code backend}, rebuilding the index from the {@code key} bucket. */
+  /** Opens a store without leases on {@code backend} (tests). */
   public static KvStore open(Backend backend) {
-    KvStore s = new KvStore(backend);
+    return open(backend, KeyLeases.NONE);
+  }
+
+  /**
+   * Opens the store on {@code backend}, rebuilding the index from the {@code key} bucket and telling
+   * {@code keyLeases} which lease each live key is attached to.
+   */
+  public static KvStore open(Backend backend, KeyLeases keyLeases) {
+    KvStore s = new KvStore(backend, keyLeases);
     s.restore();
     return s;
   }
@@ -82,8 +92,14 @@ public final class KvStore implements AutoCloseable {
     backend.scan(Schema.KEY, null, null, (k, v) -> {
       Revision rev = Revision.fromBytes(k);
       KeyValue kv = parse(v);
-      index.restore(kv.getKey().toByteArray(), rev, Revision.isTombstone(k), kv.getCreateRevision(),
-          kv.getVersion());
+      byte[] key = kv.getKey().toByteArray();
+      boolean tombstone = Revision.isTombstone(k);
+      index.restore(key, rev, tombstone, kv.getCreateRevision(), kv.getVersion());
+      if (tombstone) {
+        keyLeases.deleted(key);
+      } else {
+        keyLeases.put(key, kv.getLease());
+      }
       last[0] = rev.main();
       return true;
     });
@@ -448,6 +464,7 @@ public final class KvStore implements AutoCloseable {
       } finally {
         lock.writeLock().unlock();
       }
+      keyLeases.put(key, lease);
       changes++;
       return kv;
     }
@@ -468,6 +485,7 @@ public final class KvStore implements AutoCloseable {
         } finally {
           lock.writeLock().unlock();
         }
+        keyLeases.deleted(e.key());
         changes++;
         deleted.add(e.key());
       }

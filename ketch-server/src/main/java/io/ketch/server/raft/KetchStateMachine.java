@@ -120,6 +120,9 @@ final class KetchStateMachine extends BaseStateMachine {
         case DELETE_RANGE -> applier.deleteRange(writes, r.getDeleteRange());
         case TXN -> applier.txn(writes, r.getTxn());
         case COMPACTION -> applier.compact(writes, r.getCompaction());
+        case LEASE_GRANT -> applier.leaseGrant(writes, r.getLeaseGrant());
+        case LEASE_REVOKE -> applier.leaseRevoke(writes, r.getLeaseRevoke());
+        case LEASE_CHECKPOINT -> applier.leaseCheckpoint(writes, r.getLeaseCheckpoint());
         default -> throw new IllegalStateException("empty request in log entry: " + r);
       };
     } catch (EtcdException | MvccException e) {

@@ -236,6 +236,11 @@ public final class RaftNode implements AutoCloseable {
     return leader == null ? 0 : Long.parseUnsignedLong(leader.toString(), 16);
   }
 
+  /** Whether this member leads and is ready to serve (its term's first entry is applied). */
+  public boolean leading() {
+    return division.getInfo().isLeaderReady();
+  }
+
   public long commitIndex() {
     return division.getRaftLog().getLastCommittedIndex();
   }
