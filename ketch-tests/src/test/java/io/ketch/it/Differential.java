@@ -46,9 +46,13 @@ final class Differential implements AutoCloseable {
     return expected;
   }
 
-  /** Runs {@code ops} requests from a seeded generator through both servers. */
-  void runRandom(long seed, int ops) {
-    runRandom(seed, ops, (i, req, gen) -> { });
+  /**
+   * Runs {@code ops} requests from a seeded generator through both servers; returns how many of each
+   * kind succeeded (a put with a lease counts as "PutRequest+lease"), so a caller can check that a
+   * run exercised what it is meant to.
+   */
+  java.util.Map<String, Integer> runRandom(long seed, int ops) {
+    return runRandom(seed, ops, (i, req, gen) -> { });
   }
 
   /** Called before each generated request is sent. */
@@ -58,19 +62,26 @@ final class Differential implements AutoCloseable {
   }
 
   /** Like {@link #runRandom(long, int)}, calling {@code hook} before each request. */
-  void runRandom(long seed, int ops, BeforeSend hook) {
+  java.util.Map<String, Integer> runRandom(long seed, int ops, BeforeSend hook) {
     KvOpGenerator gen = new KvOpGenerator(seed);
+    java.util.Map<String, Integer> succeeded = new java.util.TreeMap<>();
     for (int i = 0; i < ops; i++) {
       Message req = gen.next();
       hook.before(i, req, gen);
       KvCaller.Outcome o = send(req, "seed " + seed);
       if (o.ok()) {
+        String kind = req.getClass().getSimpleName();
+        succeeded.merge(kind, 1, Integer::sum);
+        if (req instanceof io.ketch.api.etcdserverpb.PutRequest p && p.getLease() != 0) {
+          succeeded.merge(kind + "+lease", 1, Integer::sum);
+        }
         gen.rev = Math.max(gen.rev, o.revision());
         if (req instanceof CompactionRequest c) {
           gen.compacted = c.getRevision();
         }
       }
     }
+    return succeeded;
   }
 
   EtcdOracle etcd() {

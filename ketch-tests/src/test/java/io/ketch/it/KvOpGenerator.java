@@ -5,6 +5,10 @@ import com.google.protobuf.Message;
 import io.ketch.api.etcdserverpb.Compare;
 import io.ketch.api.etcdserverpb.CompactionRequest;
 import io.ketch.api.etcdserverpb.DeleteRangeRequest;
+import io.ketch.api.etcdserverpb.LeaseGrantRequest;
+import io.ketch.api.etcdserverpb.LeaseLeasesRequest;
+import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
+import io.ketch.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.RangeRequest;
 import io.ketch.api.etcdserverpb.RequestOp;
@@ -13,8 +17,14 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Seeded random KV requests covering every option of Range, Put, DeleteRange, Txn (all compare
- * targets and results, compare ranges, nested txns) and Compact, valid and invalid alike.
+ * Seeded random KV and lease requests covering every option of Range, Put (with leases and
+ * ignore_lease), DeleteRange, Txn (all compare targets incl. LEASE and results, compare ranges,
+ * nested txns), Compact, LeaseGrant (explicit IDs, duplicates, too large TTLs), LeaseRevoke,
+ * LeaseTimeToLive (with keys) and LeaseLeases, valid and invalid alike.
+ *
+ * <p>Lease IDs come from a pool of six, so grants collide, revokes miss and puts name leases that
+ * exist about half the time. TTLs are long (10 minutes and more): nothing expires during a run,
+ * so both servers answer the same whatever their timing.
  *
  * <p>Keys come from two groups of ten ({@code a/0..a/9}, {@code b/0..b/9}) and three singles, so
  * prefixes, ranges and duplicates are frequent. Ranges sorted by a target other than the key only
@@ -37,18 +47,40 @@ final class KvOpGenerator {
 
   Message next() {
     int p = rnd.nextInt(100);
-    if (p < 30) {
+    if (p < 28) {
       return put();
-    } else if (p < 55) {
+    } else if (p < 50) {
       return range(true);
-    } else if (p < 65) {
+    } else if (p < 59) {
       return delete();
-    } else if (p < 97) {
+    } else if (p < 88) {
       return txn(0);
-    } else if (p < 99) {
+    } else if (p < 90) {
       return compact();
+    } else if (p < 99) {
+      return leaseOp();
     }
     return invalid();
+  }
+
+  private long leaseId() {
+    return 1 + rnd.nextInt(6);
+  }
+
+  Message leaseOp() {
+    return switch (rnd.nextInt(8)) {
+      case 0, 1, 2 -> {
+        long ttl = switch (rnd.nextInt(10)) {
+          case 0 -> 9_000_000_001L; // too large
+          case 1 -> 9_000_000_000L; // the largest
+          default -> 600 + rnd.nextInt(3000);
+        };
+        yield LeaseGrantRequest.newBuilder().setID(leaseId()).setTTL(ttl).build();
+      }
+      case 3, 4 -> LeaseRevokeRequest.newBuilder().setID(rnd.nextInt(8) == 0 ? 0 : leaseId()).build();
+      case 5, 6 -> LeaseTimeToLiveRequest.newBuilder().setID(leaseId()).setKeys(rnd.nextBoolean()).build();
+      default -> LeaseLeasesRequest.getDefaultInstance();
+    };
   }
 
   private String key() {
@@ -90,8 +122,8 @@ final class KvOpGenerator {
       b.setIgnoreValue(true).clearValue();
     } else if (p == 1) {
       b.setIgnoreLease(true);
-    } else if (p == 2) {
-      b.setLease(1 + rnd.nextInt(100)); // no such lease: etcd's lease-not-found
+    } else if (p < 6) {
+      b.setLease(rnd.nextInt(10) == 0 ? 50 + rnd.nextInt(50) : leaseId()); // may not exist: lease-not-found
     }
     if (rnd.nextBoolean()) {
       b.setPrevKv(true);
@@ -166,7 +198,7 @@ final class KvOpGenerator {
       case CREATE -> c.setCreateRevision(rnd.nextInt(3) == 0 ? 0 : Math.max(0, rev - rnd.nextInt(15)));
       case MOD -> c.setModRevision(rnd.nextInt(3) == 0 ? 0 : Math.max(0, rev - rnd.nextInt(15)));
       case VALUE -> c.setValue(value());
-      default -> c.setLease(rnd.nextInt(4) == 0 ? 5 : 0);
+      default -> c.setLease(rnd.nextInt(3) == 0 ? 0 : leaseId());
     }
     return c.build();
   }

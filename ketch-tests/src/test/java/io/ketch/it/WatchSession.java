@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A scripted conversation with one server: KV requests and one Watch stream. The transcript it
+ * A scripted conversation with one server: KV and Lease requests and one Watch stream. The transcript it
  * renders is comparable across servers: KV outcomes in order, and the watch responses grouped by
  * watch id (responses to different watches may interleave differently; each watch's own sequence
  * may not), headers' identity fields cleared.
@@ -73,6 +73,13 @@ final class WatchSession implements AutoCloseable {
 
   long put(String key, String value) {
     return kv(PutRequest.newBuilder().setKey(b(key)).setValue(b(value)).build());
+  }
+
+  /** Sends keepalives for {@code ids} on one stream; the answers join the KV outcomes. */
+  void keepAlive(long... ids) throws InterruptedException {
+    for (String r : kv.keepAlive(ids)) {
+      kvOutcomes.add("keepalive " + r);
+    }
   }
 
   /** The revision the last successful KV request reported. */
