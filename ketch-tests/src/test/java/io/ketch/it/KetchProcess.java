@@ -15,12 +15,14 @@ final class KetchProcess implements Endpoint {
   private final Path dir;
   private final int clientPort;
   private final int peerPort;
+  private final List<String> extraFlags;
   private Process process;
 
-  KetchProcess(Path dir, int clientPort, int peerPort) {
+  KetchProcess(Path dir, int clientPort, int peerPort, String... extraFlags) {
     this.dir = dir;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
+    this.extraFlags = List.of(extraFlags);
     start();
   }
 
@@ -37,11 +39,13 @@ final class KetchProcess implements Endpoint {
     String peer = "http://127.0.0.1:" + peerPort;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     try {
-      process = new ProcessBuilder(List.of(java, "-Xmx512m", "-jar", jar().toString(),
+      List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx512m", "-jar", jar().toString(),
           "--name", "crash", "--data-dir", dir.resolve("data").toString(),
           "--listen-client-urls", client, "--advertise-client-urls", client,
           "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-          "--initial-cluster", "crash=" + peer))
+          "--initial-cluster", "crash=" + peer));
+      cmd.addAll(extraFlags);
+      process = new ProcessBuilder(cmd)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("ketch.log").toFile()))
           .start();
