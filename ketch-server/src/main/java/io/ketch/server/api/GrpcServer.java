@@ -5,9 +5,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.ketch.api.etcdserverpb.AuthGrpc;
 import io.ketch.api.etcdserverpb.ClusterGrpc;
-import io.ketch.api.v3electionpb.ElectionGrpc;
-import io.ketch.api.v3lockpb.LockGrpc;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.concurrency.Elections;
+import io.ketch.server.concurrency.KeyChanges;
+import io.ketch.server.concurrency.Locks;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Cluster,
- * Auth, Lock, Election) answer UNIMPLEMENTED, never a made-up success. Handlers run
+ * Auth) answer UNIMPLEMENTED, never a made-up success. Handlers run
  * on the transport threads (they never block).
  */
 public final class GrpcServer implements AutoCloseable {
@@ -33,10 +34,12 @@ public final class GrpcServer implements AutoCloseable {
 
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService reads;
+  private final ExecutorService recipes;
   private final TransportLoops loops;
 
-  private GrpcServer(ExecutorService reads, TransportLoops loops) {
+  private GrpcServer(ExecutorService reads, ExecutorService recipes, TransportLoops loops) {
     this.reads = reads;
+    this.recipes = recipes;
     this.loops = loops;
   }
 
@@ -51,8 +54,18 @@ public final class GrpcServer implements AutoCloseable {
       return t;
     });
     TransportLoops loops = new TransportLoops(2 * Runtime.getRuntime().availableProcessors());
-    GrpcServer g = new GrpcServer(reads, loops);
+    ExecutorService recipes = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "ketch-recipes");
+      t.setDaemon(true);
+      return t;
+    });
+    GrpcServer g = new GrpcServer(reads, recipes, loops);
     Headers headers = new Headers(raft);
+    KeyChanges changes = new KeyChanges(recipes);
+    kv.addEventSink(changes);
+    LocalKvClient local = new LocalKvClient(kv, applier, raft, headers, reads);
+    LockService lock = new LockService(new Locks(local, changes));
+    ElectionService election = new ElectionService(new Elections(local, changes, recipes));
     KvService kvService = new KvService(kv, applier, raft, headers, maxTxnOps, maxRequestBytes, reads, loops);
     MaintenanceService maintenance = new MaintenanceService(kv, backend, raft, headers, quotaBytes);
     HealthStatusManager health = new HealthStatusManager();
@@ -72,8 +85,8 @@ public final class GrpcServer implements AutoCloseable {
             .addService(new LeaseService(kv, raft, keeper, headers))
             .addService(new ClusterGrpc.ClusterImplBase() {})
             .addService(new AuthGrpc.AuthImplBase() {})
-            .addService(new LockGrpc.LockImplBase() {})
-            .addService(new ElectionGrpc.ElectionImplBase() {})
+            .addService(lock)
+            .addService(election)
             .addService(health.getHealthService())
             .build()
             .start();
@@ -111,6 +124,7 @@ public final class GrpcServer implements AutoCloseable {
       }
     }
     reads.shutdownNow();
+    recipes.shutdownNow();
     loops.close();
   }
 }

@@ -103,7 +103,7 @@ final class KvService extends KVGrpc.KVImplBase {
       Applier.CompactionResult c = (Applier.CompactionResult) o;
       CompactionResponse resp = c.response().toBuilder().setHeader(headers.fill(c.response().getHeader())).build();
       return r.getPhysical() ? c.physical().thenApply(v -> resp) : CompletableFuture.completedFuture(resp);
-    }, callerLoop()).whenComplete((resp, err) -> reply(resp, err, out));
+    }, callerLoop()).whenComplete((resp, err) -> Replies.reply(resp, err, out));
   }
 
   /** Runs etcd's pre-checks; a refused request is answered with etcd's error and goes no further. */
@@ -147,7 +147,7 @@ final class KvService extends KVGrpc.KVImplBase {
     }
     raft.readBarrier()
         .thenApplyAsync(v -> body.get(), callerLoop())
-        .whenComplete((resp, err) -> reply(resp, err, out));
+        .whenComplete((resp, err) -> Replies.reply(resp, err, out));
   }
 
   @SuppressWarnings("unchecked")
@@ -161,17 +161,17 @@ final class KvService extends KVGrpc.KVImplBase {
     // less CPU per put than handing each response to its event loop (measured).
     raft.propose(request).whenComplete((o, err) -> {
       if (err != null) {
-        reply(null, err, out);
+        Replies.reply(null, err, out);
         return;
       }
       T resp;
       try {
         resp = finish.apply((R) o);
       } catch (RuntimeException e) {
-        reply(null, e, out);
+        Replies.reply(null, e, out);
         return;
       }
-      reply(resp, null, out);
+      Replies.reply(resp, null, out);
     });
   }
 
@@ -182,14 +182,5 @@ final class KvService extends KVGrpc.KVImplBase {
    */
   private Executor callerLoop() {
     return loops.current(reads);
-  }
-
-  private static <T> void reply(T resp, Throwable err, StreamObserver<T> out) {
-    if (err != null) {
-      out.onError(ErrorTable.toStatus(err));
-    } else {
-      out.onNext(resp);
-      out.onCompleted();
-    }
   }
 }

@@ -55,7 +55,7 @@ public final class KvStore implements AutoCloseable {
   private Runnable pendingCompaction;
   /** Events of the changes written since the last publish, in revision order (apply thread only). */
   private List<Event> unpublishedEvents = new ArrayList<>();
-  private volatile EventSink eventSink = (rev, events) -> { };
+  private final List<EventSink> eventSinks = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** The newest physical compaction; the next one runs after it. */
   private volatile CompletableFuture<Void> lastCompaction = CompletableFuture.completedFuture(null);
   private final ExecutorService compactor = Executors.newSingleThreadExecutor(r -> {
@@ -270,11 +270,12 @@ public final class KvStore implements AutoCloseable {
   }
 
   /**
-   * Sets who hears about published changes (the watch layer). Changes published before the call
-   * are not reported: the sink reads {@link #currentRevision()} after setting itself.
+   * Adds a listener for published changes (the watch layer, the server-side recipes). Changes
+   * published before the call are not reported: a sink reads {@link #currentRevision()} after
+   * adding itself. Sinks hear each publish in the order they were added.
    */
-  public void setEventSink(EventSink sink) {
-    this.eventSink = sink;
+  public void addEventSink(EventSink sink) {
+    eventSinks.add(sink);
   }
 
   /** Starts a write transaction whose changes go to {@code batch}. Apply thread only. */
@@ -369,7 +370,9 @@ public final class KvStore implements AutoCloseable {
     if (!unpublishedEvents.isEmpty()) {
       List<Event> events = unpublishedEvents;
       unpublishedEvents = new ArrayList<>();
-      eventSink.published(currentRev, events);
+      for (EventSink sink : eventSinks) {
+        sink.published(currentRev, events);
+      }
     }
     if (pendingCompaction != null) {
       Runnable r = pendingCompaction;

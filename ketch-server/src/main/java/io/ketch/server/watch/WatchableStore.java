@@ -117,7 +117,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     this.progressIntervalNanos = TimeUnit.MILLISECONDS.toNanos(progressIntervalMillis);
     this.fragmentBytes = fragmentBytes;
     // sink first, then the revision: a change published in between is skipped as already seen
-    kv.setEventSink(this);
+    kv.addEventSink(this);
     this.hubRev = kv.currentRevision();
     this.history = new HistoryCache(kv, MAX_REVISIONS_PER_CHUNK);
     AtomicInteger n = new AtomicInteger();

@@ -61,7 +61,7 @@ class LessorTest {
   private void openStores(Duration checkpointInterval) {
     lessor = Lessor.open(backend, clock::get, MIN_TTL, checkpointInterval);
     kv = KvStore.open(backend, lessor);
-    kv.setEventSink((rev, events) -> published.addAll(events));
+    kv.addEventSink((rev, events) -> published.addAll(events));
     applier = new Applier(kv, lessor);
     keeper = new LeaseKeeper(lessor, leading::get, new LeaseKeeper.Proposals() {
       @Override
