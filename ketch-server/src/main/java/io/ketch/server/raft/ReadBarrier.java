@@ -10,6 +10,18 @@ import java.util.function.Supplier;
  * it arrived.
  */
 final class ReadBarrier {
+  /**
+   * Where a finished round's readers are released and the next round starts. Never on the thread
+   * that completed the round: Ratis completes ReadIndex futures while holding its read-queue lock,
+   * and starting the next round there waits for that same lock (a deadlock seen under load).
+   */
+  private static final java.util.concurrent.Executor ROUND_ENDS =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "ketch-read-index");
+        t.setDaemon(true);
+        return t;
+      });
+
   private final Supplier<CompletableFuture<Void>> round;
   // @GuardedBy("this")
   private CompletableFuture<Void> next;
@@ -44,7 +56,7 @@ final class ReadBarrier {
     } catch (RuntimeException e) {
       r = CompletableFuture.failedFuture(e);
     }
-    r.whenComplete((v, err) -> {
+    r.whenCompleteAsync((v, err) -> {
       synchronized (this) {
         inFlight = false;
         if (next != null) {
@@ -56,6 +68,6 @@ final class ReadBarrier {
       } else {
         waiting.complete(null);
       }
-    });
+    }, ROUND_ENDS);
   }
 }
