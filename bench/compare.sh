@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the same ketch-bench loads against Debian's etcd and against Ketch, each started the same way
 # (single member, fresh data dir under /tmp, fsync on, loopback ports), one server at a time.
-# Usage: bench/compare.sh [rounds] [kv|watch|all]   (prints one block per load, round and server)
+# Usage: bench/compare.sh [rounds] [kv|watch|lease|all]   (prints one block per load, round and server)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-3}"
@@ -21,11 +21,16 @@ watch_loads=(
   "--conns=4 --clients=16 --total=10000 --warmup=5000 --watchers=1000 --streams=20 watch"
   "--conns=4 --clients=16 --total=1500 --warmup=500 --watchers=10000 --streams=20 watch"
 )
+# Lease keepalives: 10,000 leases renewed over 10 streams (2 connections), 100 keepalives in flight.
+lease_loads=(
+  "--conns=2 --clients=100 --total=200000 --warmup=100000 --leases=10000 --streams=10 keepalive"
+)
 case "$set_name" in
   kv) loads=("${kv_loads[@]}") ;;
   watch) loads=("${watch_loads[@]}") ;;
-  all) loads=("${kv_loads[@]}" "${watch_loads[@]}") ;;
-  *) echo "unknown load set: $set_name (kv, watch or all)" >&2; exit 2 ;;
+  lease) loads=("${lease_loads[@]}") ;;
+  all) loads=("${kv_loads[@]}" "${watch_loads[@]}" "${lease_loads[@]}") ;;
+  *) echo "unknown load set: $set_name (kv, watch, lease or all)" >&2; exit 2 ;;
 esac
 
 start_server() {

@@ -65,6 +65,9 @@ public final class Bench {
   }
 
   private boolean run() throws InterruptedException {
+    if (o.command().equals("keepalive")) {
+      return new KeepAliveLoad(o, channels).run();
+    }
     if (o.command().equals("watch")) {
       WatchLoad w = new WatchLoad(o, channels);
       try {

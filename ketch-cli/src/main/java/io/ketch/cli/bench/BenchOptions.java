@@ -3,7 +3,7 @@ package io.ketch.cli.bench;
 import java.util.ArrayList;
 import java.util.List;
 
-/** ketch-bench's command line: {@code ketch-bench [flags] put|range}. */
+/** ketch-bench's command line: {@code ketch-bench [flags] put|range|watch|keepalive}. */
 record BenchOptions(
     String command,
     List<String> endpoints,
@@ -16,10 +16,11 @@ record BenchOptions(
     int keySpace,
     boolean serializable,
     int watchers,
-    int streams) {
+    int streams,
+    int leases) {
 
   static final String USAGE = """
-      Usage: ketch-bench [flags] put|range|watch
+      Usage: ketch-bench [flags] put|range|watch|keepalive
 
       Drives an etcd v3 endpoint (Ketch or etcd) with N connections x M concurrent clients and reports
       throughput and latency percentiles.
@@ -28,6 +29,8 @@ record BenchOptions(
         range   Range one existing key (written before the run), linearizable or serializable.
         watch   Fan-out: --watchers on one prefix over --streams streams, while --clients put --total
                 keys under it; reports delivered events/s and put->event latency.
+        keepalive  Grants --leases leases, then sends --total keepalives for them over --streams
+                LeaseKeepAlive streams, --clients in flight in all; reports keepalives/s and latency.
 
       Flags:
         --endpoints=host:port[,host:port]  (default 127.0.0.1:2379)
@@ -40,7 +43,8 @@ record BenchOptions(
         --key-space=S      distinct keys for put (default 100000)
         --consistency=l|s  range consistency (default l)
         --watchers=W       watch: watchers on the prefix (default 1000)
-        --streams=S        watch: watch streams, spread over the connections (default 20)
+        --streams=S        watch/keepalive: streams, spread over the connections (default 20)
+        --leases=L         keepalive: leases kept alive (default 10000)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -56,6 +60,7 @@ record BenchOptions(
     boolean serializable = false;
     int watchers = 1000;
     int streams = 20;
+    int leases = 10_000;
     for (String a : args) {
       if (!a.startsWith("--")) {
         if (command != null) {
@@ -87,14 +92,15 @@ record BenchOptions(
         }
         case "watchers" -> watchers = positive(name, v);
         case "streams" -> streams = positive(name, v);
+        case "leases" -> leases = positive(name, v);
         default -> throw new IllegalArgumentException("unknown flag --" + name);
       }
     }
-    if (command == null || !List.of("put", "range", "watch").contains(command)) {
-      throw new IllegalArgumentException("the command is put, range or watch");
+    if (command == null || !List.of("put", "range", "watch", "keepalive").contains(command)) {
+      throw new IllegalArgumentException("the command is put, range, watch or keepalive");
     }
     return new BenchOptions(command, new ArrayList<>(endpoints), conns, clients, total, warmup, keySize, valSize,
-        keySpace, serializable, watchers, streams);
+        keySpace, serializable, watchers, streams, leases);
   }
 
   private static int positive(String name, String v) {
