@@ -148,11 +148,24 @@ class EtcdctlLeaseConformanceTest {
 
   @Test
   void lockPrintsWhatEtcdPrints() throws Exception {
-    Path dir = TestDirs.newDir("etcdctl-lock");
+    compare("etcdctl-lock", EtcdctlLeaseConformanceTest::lockSession, "holding rev=2", "waiter ran");
+  }
+
+  /** A session of long-running commands against one server, rendered. */
+  @FunctionalInterface
+  private interface Background {
+    String run(Endpoint e, Path dir) throws Exception;
+  }
+
+  /** Runs {@code session} on a fresh etcd, then a fresh Ketch; etcd's must show {@code expect}. */
+  private static void compare(String name, Background session, String... expect) throws Exception {
+    Path dir = TestDirs.newDir(name);
     try (EtcdOracle etcd = new EtcdOracle(); KetchNode ketch = new KetchNode()) {
-      String expected = lockSession(etcd, dir);
-      String actual = lockSession(ketch, dir);
-      assertTrue(expected.contains("holding rev=2") && expected.contains("waiter ran"), expected);
+      String expected = session.run(etcd, dir);
+      String actual = session.run(ketch, dir);
+      for (String e : expect) {
+        assertTrue(expected.contains(e), "etcd's session lacks " + e + ":\n" + expected);
+      }
       assertEquals(expected, actual);
     } finally {
       TestDirs.delete(dir);
@@ -185,14 +198,7 @@ class EtcdctlLeaseConformanceTest {
 
   @Test
   void electPrintsWhatEtcdPrints() throws Exception {
-    Path dir = TestDirs.newDir("etcdctl-elect");
-    try (EtcdOracle etcd = new EtcdOracle(); KetchNode ketch = new KetchNode()) {
-      String expected = electSession(etcd, dir);
-      String actual = electSession(ketch, dir);
-      assertTrue(expected.contains("myelection/LEASE\none\n") && expected.contains("myelection/LEASE\ntwo\n"), expected);
-      assertEquals(expected, actual);
-    } finally {
-      TestDirs.delete(dir);
-    }
+    compare("etcdctl-elect", EtcdctlLeaseConformanceTest::electSession, "myelection/LEASE\none\n",
+        "myelection/LEASE\ntwo\n");
   }
 }

@@ -106,10 +106,7 @@ public final class Bench {
         o.command().equals("range") ? (o.serializable() ? " (serializable)" : " (linearizable)") : "",
         o.total(), o.conns(), o.clients(), o.keySize(), o.valSize());
     System.out.printf("  throughput: %.0f req/s  (%.2f s)%n", (o.total() - errors) / secs, secs);
-    System.out.printf("  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-        LatencyRecorder.percentileMillis(s, 50), LatencyRecorder.percentileMillis(s, 90),
-        LatencyRecorder.percentileMillis(s, 99), LatencyRecorder.percentileMillis(s, 99.9),
-        LatencyRecorder.percentileMillis(s, 100));
+    System.out.println("  latency ms: " + LatencyRecorder.summary(s));
     System.out.printf("  errors: %d%n", errors);
     return errors == 0;
   }

@@ -47,10 +47,7 @@ final class KeepAliveLoad {
     System.out.printf("keepalive: %d keepalives, %d leases, %d streams, %d connections, %d in flight%n",
         o.total(), o.leases(), o.streams(), o.conns(), o.clients());
     System.out.printf("  throughput: %.0f keepalives/s  (%.2f s)%n", (o.total() - errors) / secs, secs);
-    System.out.printf("  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-        LatencyRecorder.percentileMillis(s, 50), LatencyRecorder.percentileMillis(s, 90),
-        LatencyRecorder.percentileMillis(s, 99), LatencyRecorder.percentileMillis(s, 99.9),
-        LatencyRecorder.percentileMillis(s, 100));
+    System.out.println("  latency ms: " + LatencyRecorder.summary(s));
     System.out.printf("  errors: %d%n", errors);
     return errors == 0;
   }

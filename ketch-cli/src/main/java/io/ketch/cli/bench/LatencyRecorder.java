@@ -26,6 +26,13 @@ final class LatencyRecorder {
     return s;
   }
 
+  /** "p50 … p90 … p99 … p99.9 … max …" in milliseconds, as every load reports it. */
+  static String summary(long[] sorted) {
+    return String.format("p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f", percentileMillis(sorted, 50),
+        percentileMillis(sorted, 90), percentileMillis(sorted, 99), percentileMillis(sorted, 99.9),
+        percentileMillis(sorted, 100));
+  }
+
   static double percentileMillis(long[] sorted, double p) {
     if (sorted.length == 0) {
       return Double.NaN;

@@ -80,10 +80,7 @@ final class WatchLoad {
         o.watchers(), o.streams(), o.conns(), o.total(), o.clients(), o.valSize());
     System.out.printf("  delivered: %.0f events/s  (%d events in %.2f s, %.1f events per response)%n",
         events / secs, events, secs, (double) events / (responses.get() - responsesBefore));
-    System.out.printf("  put->event latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-        LatencyRecorder.percentileMillis(s, 50), LatencyRecorder.percentileMillis(s, 90),
-        LatencyRecorder.percentileMillis(s, 99), LatencyRecorder.percentileMillis(s, 99.9),
-        LatencyRecorder.percentileMillis(s, 100));
+    System.out.println("  put->event latency ms: " + LatencyRecorder.summary(s));
     return true;
   }
 
