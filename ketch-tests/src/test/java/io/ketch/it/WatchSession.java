@@ -115,8 +115,7 @@ final class WatchSession implements AutoCloseable {
     settle();
     Map<Long, List<String>> byId = new TreeMap<>();
     for (WatchResponse r : watch.received()) {
-      byId.computeIfAbsent(r.getWatchId(), k -> new ArrayList<>())
-          .add(TextFormat.shortDebugString(WatchCaller.normalize(r)));
+      byId.computeIfAbsent(r.getWatchId(), k -> new ArrayList<>()).addAll(render(r));
     }
     StringBuilder t = new StringBuilder();
     for (String o : kvOutcomes) {
@@ -131,6 +130,37 @@ final class WatchSession implements AutoCloseable {
       t.append("stream error: ").append(watch.error()).append('\n');
     }
     return t.toString();
+  }
+
+  /**
+   * A response as transcript lines. A plain event response becomes one line per revision with its
+   * events (in order, never split): a server may deliver several revisions in one response (etcd
+   * does when catching up; Ketch also when a watcher's earlier response has not left yet), so
+   * response boundaries between revisions, and the header revision that goes with them, are not
+   * compared. Every other response (created, canceled, progress, fragments) is one line, header
+   * included.
+   */
+  static List<String> render(WatchResponse r) {
+    WatchResponse n = WatchCaller.normalize(r);
+    if (r.getEventsCount() == 0 || r.getCreated() || r.getCanceled() || r.getFragment()
+        || r.getCompactRevision() != 0) {
+      return List.of(TextFormat.shortDebugString(n));
+    }
+    List<String> lines = new ArrayList<>();
+    WatchResponse.Builder one = null;
+    long rev = -1;
+    for (io.ketch.api.mvccpb.Event e : n.getEventsList()) {
+      if (e.getKv().getModRevision() != rev) {
+        if (one != null) {
+          lines.add("revision " + rev + ": " + TextFormat.shortDebugString(one));
+        }
+        one = n.toBuilder().clearHeader().clearEvents();
+        rev = e.getKv().getModRevision();
+      }
+      one.addEvents(e);
+    }
+    lines.add("revision " + rev + ": " + TextFormat.shortDebugString(one));
+    return lines;
   }
 
   @Override
