@@ -60,9 +60,7 @@ public final class Elections {
   public CompletableFuture<CampaignResponse> campaign(ByteString name, long lease, ByteString value,
       CompletableFuture<Void> cancelled) {
     if (lease == 0) {
-      return CompletableFuture.failedFuture(Status.INVALID_ARGUMENT
-          .withDescription("ketch: a campaign needs a lease: grant one, keep it alive, and pass its ID (CampaignRequest.lease)")
-          .asRuntimeException());
+      return Ops.leaseRequired("a campaign", "CampaignRequest.lease");
     }
     ByteString prefix = Ops.prefixOf(name);
     ByteString key = Ops.sessionKey(name, lease);

@@ -1,7 +1,6 @@
 package io.ketch.server.concurrency;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Status;
 import io.ketch.api.etcdserverpb.DeleteRangeRequest;
 import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.TxnResponse;
@@ -33,9 +32,7 @@ public final class Locks {
    */
   public CompletableFuture<LockResponse> lock(ByteString name, long lease, CompletableFuture<Void> cancelled) {
     if (lease == 0) {
-      return CompletableFuture.failedFuture(Status.INVALID_ARGUMENT
-          .withDescription("ketch: a lock needs a lease: grant one, keep it alive, and pass its ID (LockRequest.lease)")
-          .asRuntimeException());
+      return Ops.leaseRequired("a lock", "LockRequest.lease");
     }
     ByteString prefix = Ops.prefixOf(name);
     ByteString myKey = Ops.sessionKey(name, lease);

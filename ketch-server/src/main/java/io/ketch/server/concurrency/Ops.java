@@ -1,11 +1,13 @@
 package io.ketch.server.concurrency;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Status;
 import io.ketch.api.etcdserverpb.Compare;
 import io.ketch.api.etcdserverpb.DeleteRangeRequest;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.RangeRequest;
 import io.ketch.api.etcdserverpb.RequestOp;
+import java.util.concurrent.CompletableFuture;
 
 /** The etcd requests the recipes are made of, as clientv3's concurrency package builds them. */
 final class Ops {
@@ -26,6 +28,16 @@ final class Ops {
   /** {@code name + "/" + lease in lower-case hex}: a session's key under a lock or election. */
   static ByteString sessionKey(ByteString name, long lease) {
     return name.concat(ByteString.copyFromUtf8("/" + Long.toHexString(lease)));
+  }
+
+  /**
+   * Ketch's refusal of a lock or campaign without a lease (etcd would lend a 60 s lease that nobody
+   * renews), naming what needs one and the request field, e.g. ("a lock", "LockRequest.lease").
+   */
+  static <T> CompletableFuture<T> leaseRequired(String what, String field) {
+    return CompletableFuture.failedFuture(Status.INVALID_ARGUMENT
+        .withDescription("ketch: " + what + " needs a lease: grant one, keep it alive, and pass its ID (" + field + ")")
+        .asRuntimeException());
   }
 
   static ByteString prefixOf(ByteString name) {
