@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,8 +67,27 @@ class EtcdctlLeaseConformanceTest {
         long id = Long.parseUnsignedLong(e.getValue(), 16);
         s = s.replace(e.getValue(), e.getKey()).replace(Long.toString(id), e.getKey());
       }
-      return s.replaceAll("remaining\\(\\d+s\\)", "remaining(Ns)").replaceAll("\"ttl\":\\d+", "\"ttl\":N");
+      s = s.replaceAll("remaining\\(\\d+s\\)", "remaining(Ns)").replaceAll("\"ttl\":\\d+", "\"ttl\":N");
+      s = sortList(s, ATTACHED_KEYS, " ");
+      return sortList(s, JSON_KEYS, ",");
     }
+  }
+
+  /** etcd lists a lease's keys in Go map order (random); both servers' lists are sorted. */
+  private static final Pattern ATTACHED_KEYS = Pattern.compile("attached keys\\(\\[([^\\]]*)\\]\\)");
+  private static final Pattern JSON_KEYS = Pattern.compile("\"keys\":\\[([^\\]]*)\\]");
+
+  private static String sortList(String s, Pattern list, String separator) {
+    Matcher m = list.matcher(s);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      List<String> items = new ArrayList<>(List.of(m.group(1).split(Pattern.quote(separator))));
+      Collections.sort(items);
+      String sorted = m.group(0).replace(m.group(1), String.join(separator, items));
+      m.appendReplacement(out, Matcher.quoteReplacement(sorted));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   private static void leaseSession(Session s) throws Exception {
