@@ -14,7 +14,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * closed, new ones refused) and let it back, deterministically, while the server keeps running.
  */
 final class TcpProxy implements AutoCloseable {
-  private final ServerSocket listener;
+  private final int port;
+  private volatile ServerSocket listener;
   private final String targetHost;
   private final int targetPort;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
@@ -26,35 +27,56 @@ final class TcpProxy implements AutoCloseable {
     targetHost = targetAddress.substring(0, colon);
     targetPort = Integer.parseInt(targetAddress.substring(colon + 1));
     listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread t = new Thread(this::acceptLoop, "tcp-proxy-accept");
+    port = listener.getLocalPort();
+    startAccepting(listener);
+  }
+
+  private void startAccepting(ServerSocket socket) {
+    Thread t = new Thread(() -> acceptLoop(socket), "tcp-proxy-accept");
     t.setDaemon(true);
     t.start();
   }
 
   /** The proxy's address, {@code 127.0.0.1:port}. */
   String address() {
-    return "127.0.0.1:" + listener.getLocalPort();
+    return "127.0.0.1:" + port;
   }
 
-  /** Closes every proxied connection and refuses new ones until {@link #restore()}. */
-  void cut() {
+  /**
+   * Closes every proxied connection and stops listening, so new connections are refused (as by a
+   * dead server), until {@link #restore()}.
+   */
+  synchronized void cut() {
     cut = true;
+    try {
+      listener.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
     for (Socket s : open) {
       closeQuietly(s);
     }
     open.clear();
   }
 
-  /** Accepts connections again. */
-  void restore() {
+  /** Listens (on the same port) and accepts connections again. */
+  synchronized void restore() throws IOException {
+    if (!cut || closed) {
+      return;
+    }
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+    listener = s;
     cut = false;
+    startAccepting(s);
   }
 
-  private void acceptLoop() {
+  private void acceptLoop(ServerSocket socket) {
     while (!closed) {
       Socket client;
       try {
-        client = listener.accept();
+        client = socket.accept();
       } catch (IOException e) {
         return;
       }
@@ -103,7 +125,7 @@ final class TcpProxy implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     closed = true;
     cut();
     try {
