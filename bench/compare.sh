@@ -7,7 +7,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-3}"
 set_name="${2:-kv}"
 (cd "$root" && ./mvnw -q -B -DskipTests package) >&2
-bench() { java -jar "$root/ketch-cli/target/ketch-bench.jar" --endpoints=127.0.0.1:23790 "$@"; }
+# shellcheck source=bench/servers.sh
+. "$root/bench/servers.sh"
 
 # Each load warms up first (60k requests: the JVM's JIT needs that long to settle; etcd gets the same).
 kv_loads=(
@@ -33,36 +34,17 @@ case "$set_name" in
   *) echo "unknown load set: $set_name (kv, watch, lease or all)" >&2; exit 2 ;;
 esac
 
-start_server() {
-  local kind="$1" dir="$2"
-  local flags=(--name bench --data-dir "$dir/data"
-    --listen-client-urls http://127.0.0.1:23790 --advertise-client-urls http://127.0.0.1:23790
-    --listen-peer-urls http://127.0.0.1:23800 --initial-advertise-peer-urls http://127.0.0.1:23800
-    --initial-cluster bench=http://127.0.0.1:23800)
-  if [ "$kind" = etcd ]; then
-    /usr/bin/etcd "${flags[@]}" >"$dir/server.log" 2>&1 &
-  else
-    java -jar "$root/ketch-server/target/ketch-server.jar" "${flags[@]}" >"$dir/server.log" 2>&1 &
-  fi
-  echo $!
-}
-
 # Servers alternate round by round, so drift in the machine's speed hits both alike.
 for load in "${loads[@]}"; do
   for r in $(seq "$rounds"); do
     for kind in etcd ketch; do
       dir="$(mktemp -d /tmp/ketch-bench.XXXXXX)"
       pid="$(start_server "$kind" "$dir")"
-      for _ in $(seq 100); do
-        ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:23790 --dial-timeout=1s get ready >/dev/null 2>&1 && break
-        sleep 0.2
-      done
+      await_server || echo "  (server not ready after 20 s)"
       echo "== $kind round $r: ketch-bench $load"
       # shellcheck disable=SC2086
       bench $load || true
-      echo "  server cpu: $(awk '{printf "%.2f s", ($14+$15)/100}' "/proc/$pid/stat" 2>/dev/null || echo "? (server gone)") (since start)"
-      kill "$pid"; wait "$pid" 2>/dev/null || true
-      rm -rf "$dir"
+      stop_server "$pid" "$dir"
     done
   done
 done

@@ -68,12 +68,21 @@ public final class Bench {
     if (o.command().equals("keepalive")) {
       return new KeepAliveLoad(o, channels).run();
     }
+    if (!o.driver().equals("grpc")) {
+      DriverLoad d = new DriverLoad(o);
+      try {
+        if (o.command().equals("watch")) {
+          return d.runWatch(rawPuts());
+        }
+        return d.runKv();
+      } finally {
+        d.close();
+      }
+    }
     if (o.command().equals("watch")) {
       WatchLoad w = new WatchLoad(o, channels);
       try {
-        return w.run((count, value) -> phase((stub, done) -> stub.put(PutRequest.newBuilder()
-            .setKey(WatchLoad.key(ThreadLocalRandom.current().nextInt(o.keySpace()), o.keySize()))
-            .setValue(value.get()).build(), done.as()), count, new LatencyRecorder(1)));
+        return w.run(rawPuts());
       } finally {
         w.close();
       }
@@ -109,6 +118,13 @@ public final class Bench {
     System.out.println("  latency ms: " + LatencyRecorder.summary(s));
     System.out.printf("  errors: %d%n", errors);
     return errors == 0;
+  }
+
+  /** Puts under the watch prefix over the raw stubs: the write side of both watch loads. */
+  private PutPhase rawPuts() {
+    return (count, value) -> phase((stub, done) -> stub.put(PutRequest.newBuilder()
+        .setKey(WatchLoad.key(ThreadLocalRandom.current().nextInt(o.keySpace()), o.keySize()))
+        .setValue(value.get()).build(), done.as()), count, new LatencyRecorder(1));
   }
 
   /** Sends {@code count} requests with {@code o.clients()} in flight; returns the number of errors. */

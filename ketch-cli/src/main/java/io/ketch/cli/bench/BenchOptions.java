@@ -17,7 +17,8 @@ record BenchOptions(
     boolean serializable,
     int watchers,
     int streams,
-    int leases) {
+    int leases,
+    String driver) {
 
   static final String USAGE = """
       Usage: ketch-bench [flags] put|range|watch|keepalive
@@ -45,6 +46,9 @@ record BenchOptions(
         --watchers=W       watch: watchers on the prefix (default 1000)
         --streams=S        watch/keepalive: streams, spread over the connections (default 20)
         --leases=L         keepalive: leases kept alive (default 10000)
+        --driver=D         put, range, watch: send through raw gRPC stubs (grpc, the default), or
+                           through a client library, ketch-client or jetcd (one client object per
+                           --conns; for watch the watchers are the library's, the puts raw)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -61,6 +65,7 @@ record BenchOptions(
     int watchers = 1000;
     int streams = 20;
     int leases = 10_000;
+    String driver = "grpc";
     for (String a : args) {
       if (!a.startsWith("--")) {
         if (command != null) {
@@ -93,14 +98,23 @@ record BenchOptions(
         case "watchers" -> watchers = positive(name, v);
         case "streams" -> streams = positive(name, v);
         case "leases" -> leases = positive(name, v);
+        case "driver" -> {
+          if (!List.of("grpc", "ketch-client", "jetcd").contains(v)) {
+            throw new IllegalArgumentException("--driver is grpc, ketch-client or jetcd, got " + v);
+          }
+          driver = v;
+        }
         default -> throw new IllegalArgumentException("unknown flag --" + name);
       }
     }
     if (command == null || !List.of("put", "range", "watch", "keepalive").contains(command)) {
       throw new IllegalArgumentException("the command is put, range, watch or keepalive");
     }
+    if (command.equals("keepalive") && !driver.equals("grpc")) {
+      throw new IllegalArgumentException("keepalive runs on raw gRPC only");
+    }
     return new BenchOptions(command, new ArrayList<>(endpoints), conns, clients, total, warmup, keySize, valSize,
-        keySpace, serializable, watchers, streams, leases);
+        keySpace, serializable, watchers, streams, leases, driver);
   }
 
   private static int positive(String name, String v) {

@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * first put to the last event) and latency percentiles (sampled on every tenth watcher).
  */
 final class WatchLoad {
-  private static final ByteString PREFIX = ByteString.copyFromUtf8("watch-bench/");
-  private static final ByteString PREFIX_END = ByteString.copyFromUtf8("watch-bench0");
+  static final ByteString PREFIX = ByteString.copyFromUtf8("watch-bench/");
+  static final ByteString PREFIX_END = ByteString.copyFromUtf8("watch-bench0");
   private static final int SAMPLE_EVERY = 10;
 
   private final BenchOptions o;

@@ -291,19 +291,25 @@ public final class WatchImpl implements Watch, AutoCloseable {
       deliver(sub, r);
       return;
     }
-    List<Event> fresh = new ArrayList<>(events.size());
-    for (Event e : events) {
-      if (e.getKv().getModRevision() >= sub.nextRev) {
-        fresh.add(e);
+    boolean reassembled = events != r.getEventsList();
+    if (events.get(0).getKv().getModRevision() < sub.nextRev) {
+      // a revision delivered before a reconnect: drop what was seen
+      List<Event> fresh = new ArrayList<>(events.size());
+      for (Event e : events) {
+        if (e.getKv().getModRevision() >= sub.nextRev) {
+          fresh.add(e);
+        }
       }
+      if (fresh.isEmpty()) {
+        return;
+      }
+      events = fresh;
+      reassembled = true;
     }
-    if (fresh.isEmpty()) {
-      return;
-    }
-    long last = fresh.get(fresh.size() - 1).getKv().getModRevision();
+    long last = events.get(events.size() - 1).getKv().getModRevision();
     sub.nextRev = last + 1;
     sub.lastDelivered = last;
-    deliver(sub, r.toBuilder().clearEvents().addAllEvents(fresh).setFragment(false).build());
+    deliver(sub, reassembled ? r.toBuilder().clearEvents().addAllEvents(events).setFragment(false).build() : r);
   }
 
   /** Ends every watch (listeners hear {@code onCompleted}) and closes the stream. */
