@@ -10,6 +10,7 @@ import io.grpc.Status;
 public final class CompactedException extends EtcdException {
   private static final long serialVersionUID = 1L;
 
+  /** The server's compact revision. */
   private final long compactRevision;
 
   /** The server reported {@code compact_revision} for a watch that wanted an older revision. */

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 public class EtcdException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The gRPC status code. */
   private final Status.Code code;
 
   /** An error with the given gRPC code and message (etcd's text where etcd has one). */

@@ -10,6 +10,7 @@ import io.grpc.Status;
 public final class LeaseLostException extends EtcdException {
   private static final long serialVersionUID = 1L;
 
+  /** The lost lease. */
   private final long leaseId;
 
   /** Lease {@code leaseId} was lost for the given reason. */

@@ -177,6 +177,38 @@ class ClientRecipesTest {
     }
   }
 
+  /** The server-side Election service through the client: campaign, observe, proclaim, resign. */
+  @Test
+  void electionServiceThroughTheClient() throws Exception {
+    for (Endpoint server : List.of(etcd, ketch)) {
+      try (Client c = ClientFixture.client(server);
+           Session s1 = Session.create(c, 10);
+           Session s2 = Session.create(c, 10)) {
+        List<String> observed = new CopyOnWriteArrayList<>();
+        io.ketch.api.v3electionpb.LeaderKey first =
+            get(c.election().campaign(bs("svc-el"), s1.leaseId(), bs("a"))).getLeader();
+        try (AutoCloseable obs = c.election().observe(bs("svc-el"),
+            r -> observed.add(r.getKv().getValue().toStringUtf8()))) {
+          CompletableFuture<io.ketch.api.v3electionpb.CampaignResponse> second =
+              c.election().campaign(bs("svc-el"), s2.leaseId(), bs("b"));
+          Thread.sleep(500);
+          assertFalse(second.isDone(), server.name());
+          get(c.election().proclaim(first, bs("a2")));
+          assertEquals("a2", get(c.election().leader(bs("svc-el"))).getKv().getValue().toStringUtf8());
+          get(c.election().resign(first));
+          io.ketch.api.v3electionpb.LeaderKey next = second.get(10, TimeUnit.SECONDS).getLeader();
+          assertEquals("svc-el/" + Long.toHexString(s2.leaseId()), next.getKey().toStringUtf8());
+          long deadline = System.currentTimeMillis() + 10_000;
+          while (observed.size() < 3 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+          }
+          assertEquals(List.of("a", "a2", "b"), observed, server.name());
+          get(c.election().resign(next));
+        }
+      }
+    }
+  }
+
   /** Concurrent transfers between accounts: the total is preserved under each isolation that promises it. */
   @Test
   void stmTransfersPreserveTheTotal() throws Exception {

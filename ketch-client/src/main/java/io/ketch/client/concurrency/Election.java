@@ -26,8 +26,9 @@ import java.util.function.Consumer;
  * leads. One Election object per candidate and session.
  */
 public final class Election {
-  /** etcd's texts for a candidate that does not lead, and for an election without leader. */
+  /** etcd's text for a candidate that does not lead. */
   public static final String NOT_LEADER = "election: not leader";
+  /** etcd's text for an election without leader. */
   public static final String NO_LEADER = "election: no leader";
 
   private final Session session;

@@ -42,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 public final class AuthImpl implements Auth {
   private final Connection conn;
 
+  /** The service over {@code conn}. */
   public AuthImpl(Connection conn) {
     this.conn = conn;
   }

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 public final class ClusterImpl implements Cluster {
   private final Connection conn;
 
+  /** The service over {@code conn}. */
   public ClusterImpl(Connection conn) {
     this.conn = conn;
   }

@@ -77,7 +77,8 @@ public final class Connection implements AutoCloseable {
         .keepAliveWithoutCalls(false)
         .maxInboundMessageSize(settings.maxInboundMessageSize)
         .build();
-    calls = ClientInterceptors.intercept(channel, new Headers());
+    // without user or require-leader there are no headers to add: calls skip the interceptor
+    calls = settings.user == null && !settings.requireLeader ? channel : ClientInterceptors.intercept(channel, new Headers());
     scheduler = Executors.newSingleThreadScheduledExecutor(daemon("ketch-client-scheduler"));
     listeners = Executors.newSingleThreadExecutor(daemon("ketch-client-listeners"));
     namespace = new Namespace(settings.namespace);
@@ -120,7 +121,7 @@ public final class Connection implements AutoCloseable {
           .maxInboundMessageSize(settings.maxInboundMessageSize)
           .build();
     });
-    return ClientInterceptors.intercept(ch, new Headers());
+    return settings.user == null && !settings.requireLeader ? ch : ClientInterceptors.intercept(ch, new Headers());
   }
 
   /** The namespace keys are mapped through. */
@@ -133,9 +134,18 @@ public final class Connection implements AutoCloseable {
     return scheduler;
   }
 
-  /** The one thread every listener of this client is called on, in order. */
+  /**
+   * The one thread every listener of this client is called on, in order. Once the client is
+   * closed, what is still submitted is dropped (late transport callbacks).
+   */
   public Executor listeners() {
-    return listeners;
+    return task -> {
+      try {
+        listeners.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        // the client is closed: nobody listens any more
+      }
+    };
   }
 
   /** The default deadline of unary calls, or null for none. */
@@ -215,9 +225,13 @@ public final class Connection implements AutoCloseable {
         long backoffMs = Math.min(1000, 25L << Math.min(attempt, 6));
         boolean timeLeft = deadline == null || deadline.timeRemaining(TimeUnit.MILLISECONDS) > backoffMs;
         if (retry == Retry.REPEATABLE && e.code() == Status.Code.UNAVAILABLE && attempt < MAX_ATTEMPTS && timeLeft) {
-          scheduler.schedule(() -> attempt(channel, method, request, retry, deadline, attempt + 1, renewed, result),
-              backoffMs, TimeUnit.MILLISECONDS);
-          return;
+          try {
+            scheduler.schedule(() -> attempt(channel, method, request, retry, deadline, attempt + 1, renewed, result),
+                backoffMs, TimeUnit.MILLISECONDS);
+            return;
+          } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the client is closed: report the failure as it is
+          }
         }
         result.completeExceptionally(e);
       }

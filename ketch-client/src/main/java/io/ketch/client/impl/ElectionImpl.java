@@ -24,6 +24,7 @@ public final class ElectionImpl implements Election {
   private final Connection conn;
   private final Duration timeout;
 
+  /** The service over {@code conn}, each call with deadline {@code timeout} (null: none). */
   public ElectionImpl(Connection conn, Duration timeout) {
     this.conn = conn;
     this.timeout = timeout;

@@ -202,10 +202,17 @@ final class KeepAlives {
         }
       }
     };
+    Runnable later = () -> {
+      try {
+        conn.scheduler().schedule(reopen, delay, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        // the client is closed: nothing to reopen
+      }
+    };
     if (e != null && conn.isInvalidToken(e)) {
-      conn.authenticate().whenComplete((v, err) -> conn.scheduler().schedule(reopen, delay, TimeUnit.MILLISECONDS));
+      conn.authenticate().whenComplete((v, err) -> later.run());
     } else {
-      conn.scheduler().schedule(reopen, delay, TimeUnit.MILLISECONDS);
+      later.run();
     }
   }
 }

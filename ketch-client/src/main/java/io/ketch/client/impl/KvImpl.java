@@ -27,6 +27,7 @@ public final class KvImpl implements KV {
   private final Connection conn;
   private final Duration timeout;
 
+  /** The service over {@code conn}, each call with deadline {@code timeout} (null: none). */
   public KvImpl(Connection conn, Duration timeout) {
     this.conn = conn;
     this.timeout = timeout;
@@ -35,22 +36,22 @@ public final class KvImpl implements KV {
   @Override
   public CompletableFuture<RangeResponse> get(ByteString key, GetOption option) {
     Namespace ns = conn.namespace();
-    return conn.call(KVGrpc.getRangeMethod(), ns.in(option.toRequest(key)), Connection.Retry.REPEATABLE, timeout)
-        .thenApply(ns::out);
+    return ns.out(conn.call(KVGrpc.getRangeMethod(), ns.in(option.toRequest(key)), Connection.Retry.REPEATABLE, timeout),
+        ns::out);
   }
 
   @Override
   public CompletableFuture<PutResponse> put(ByteString key, ByteString value, PutOption option) {
     Namespace ns = conn.namespace();
-    return conn.call(KVGrpc.getPutMethod(), ns.in(option.toRequest(key, value)), Connection.Retry.ONCE, timeout)
-        .thenApply(ns::out);
+    return ns.out(conn.call(KVGrpc.getPutMethod(), ns.in(option.toRequest(key, value)), Connection.Retry.ONCE, timeout),
+        ns::out);
   }
 
   @Override
   public CompletableFuture<DeleteRangeResponse> delete(ByteString key, DeleteOption option) {
     Namespace ns = conn.namespace();
-    return conn.call(KVGrpc.getDeleteRangeMethod(), ns.in(option.toRequest(key)), Connection.Retry.ONCE, timeout)
-        .thenApply(ns::out);
+    return ns.out(conn.call(KVGrpc.getDeleteRangeMethod(), ns.in(option.toRequest(key)), Connection.Retry.ONCE, timeout),
+        ns::out);
   }
 
   @Override
@@ -62,7 +63,7 @@ public final class KvImpl implements KV {
   /** Sends a built transaction request. */
   CompletableFuture<TxnResponse> txn(TxnRequest request) {
     Namespace ns = conn.namespace();
-    return conn.call(KVGrpc.getTxnMethod(), ns.in(request), Connection.Retry.ONCE, timeout).thenApply(ns::out);
+    return ns.out(conn.call(KVGrpc.getTxnMethod(), ns.in(request), Connection.Retry.ONCE, timeout), ns::out);
   }
 
   @Override

@@ -23,6 +23,7 @@ public final class LeaseImpl implements Lease {
   private final KeepAlives keepAlives;
   private final Duration timeout;
 
+  /** The service over {@code conn}, each call with deadline {@code timeout} (null: none). */
   public LeaseImpl(Connection conn, Duration timeout) {
     this(conn, new KeepAlives(conn), timeout);
   }

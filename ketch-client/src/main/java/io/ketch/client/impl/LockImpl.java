@@ -15,6 +15,7 @@ public final class LockImpl implements Lock {
   private final Connection conn;
   private final Duration timeout;
 
+  /** The service over {@code conn}, each call with deadline {@code timeout} (null: none). */
   public LockImpl(Connection conn, Duration timeout) {
     this.conn = conn;
     this.timeout = timeout;

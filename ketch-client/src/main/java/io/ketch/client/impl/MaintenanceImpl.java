@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 public final class MaintenanceImpl implements Maintenance {
   private final Connection conn;
 
+  /** The service over {@code conn}. */
   public MaintenanceImpl(Connection conn) {
     this.conn = conn;
   }

@@ -26,8 +26,18 @@ import io.ketch.client.options.KeyRange;
 public final class Namespace {
   private final ByteString prefix;
 
+  /** The namespace of keys starting with {@code prefix}. */
   public Namespace(ByteString prefix) {
     this.prefix = prefix;
+  }
+
+  /**
+   * {@code f} with its response mapped out of the namespace; {@code f} itself when the namespace
+   * is empty (no extra stage on the hot path).
+   */
+  public <R> java.util.concurrent.CompletableFuture<R> out(java.util.concurrent.CompletableFuture<R> f,
+      java.util.function.UnaryOperator<R> map) {
+    return prefix.isEmpty() ? f : f.thenApply(map);
   }
 
   /** Whether this is the empty namespace. */
@@ -56,22 +66,27 @@ public final class Namespace {
     return !prefix.isEmpty() && key.startsWith(prefix) ? key.substring(prefix.size()) : key;
   }
 
+  /** The request as the server must see it (keys and range ends prefixed). */
   public RangeRequest in(RangeRequest r) {
     return prefix.isEmpty() ? r : r.toBuilder().setKey(key(r.getKey())).setRangeEnd(rangeEnd(r.getRangeEnd())).build();
   }
 
+  /** The request as the server must see it (keys and range ends prefixed). */
   public PutRequest in(PutRequest r) {
     return prefix.isEmpty() ? r : r.toBuilder().setKey(key(r.getKey())).build();
   }
 
+  /** The request as the server must see it (keys and range ends prefixed). */
   public DeleteRangeRequest in(DeleteRangeRequest r) {
     return prefix.isEmpty() ? r : r.toBuilder().setKey(key(r.getKey())).setRangeEnd(rangeEnd(r.getRangeEnd())).build();
   }
 
+  /** The request as the server must see it (keys and range ends prefixed). */
   public WatchCreateRequest in(WatchCreateRequest r) {
     return prefix.isEmpty() ? r : r.toBuilder().setKey(key(r.getKey())).setRangeEnd(rangeEnd(r.getRangeEnd())).build();
   }
 
+  /** The request as the server must see it (keys and range ends prefixed). */
   public TxnRequest in(TxnRequest r) {
     if (prefix.isEmpty()) {
       return r;
@@ -100,10 +115,12 @@ public final class Namespace {
     }
   }
 
+  /** The response as the application must see it (the prefix removed from keys). */
   public KeyValue out(KeyValue kv) {
     return prefix.isEmpty() ? kv : kv.toBuilder().setKey(strip(kv.getKey())).build();
   }
 
+  /** The response as the application must see it (the prefix removed from keys). */
   public RangeResponse out(RangeResponse r) {
     if (prefix.isEmpty() || r.getKvsCount() == 0) {
       return r;
@@ -113,10 +130,12 @@ public final class Namespace {
     return b.build();
   }
 
+  /** The response as the application must see it (the prefix removed from keys). */
   public PutResponse out(PutResponse r) {
     return prefix.isEmpty() || !r.hasPrevKv() ? r : r.toBuilder().setPrevKv(out(r.getPrevKv())).build();
   }
 
+  /** The response as the application must see it (the prefix removed from keys). */
   public DeleteRangeResponse out(DeleteRangeResponse r) {
     if (prefix.isEmpty() || r.getPrevKvsCount() == 0) {
       return r;
@@ -126,6 +145,7 @@ public final class Namespace {
     return b.build();
   }
 
+  /** The response as the application must see it (the prefix removed from keys). */
   public TxnResponse out(TxnResponse r) {
     if (prefix.isEmpty()) {
       return r;
@@ -152,6 +172,7 @@ public final class Namespace {
     return b.build();
   }
 
+  /** The response as the application must see it (the prefix removed from keys). */
   public WatchResponse out(WatchResponse r) {
     if (prefix.isEmpty() || r.getEventsCount() == 0) {
       return r;

@@ -37,6 +37,7 @@ public final class WatchImpl implements Watch, AutoCloseable {
   private int failures;
   private boolean closed;
 
+  /** The service over {@code conn}. */
   public WatchImpl(Connection conn) {
     this.conn = conn;
   }
@@ -197,6 +198,9 @@ public final class WatchImpl implements Watch, AutoCloseable {
   }
 
   private void reconnectLater(long delayMs) {
+    if (conn.scheduler().isShutdown()) {
+      return;
+    }
     conn.scheduler().schedule(() -> {
       synchronized (WatchImpl.this) {
         reconnecting = false;

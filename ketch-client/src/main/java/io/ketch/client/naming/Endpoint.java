@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param metadataJson the metadata as JSON text, or null for none
  */
 public record Endpoint(String address, String metadataJson) {
+  /** Checks that there is an address. */
   public Endpoint {
     Objects.requireNonNull(address, "address");
   }

@@ -9,5 +9,10 @@ package io.ketch.client.naming;
  */
 public record EndpointUpdate(Op op, String key, Endpoint endpoint) {
   /** What happened to the endpoint. */
-  public enum Op { ADD, DELETE }
+  public enum Op {
+    /** The endpoint was added or changed. */
+    ADD,
+    /** The endpoint was deleted. */
+    DELETE
+  }
 }
