@@ -187,8 +187,24 @@ class ClientRecipesTest {
         List<String> observed = new CopyOnWriteArrayList<>();
         io.ketch.api.v3electionpb.LeaderKey first =
             get(c.election().campaign(bs("svc-el"), s1.leaseId(), bs("a"))).getLeader();
-        try (AutoCloseable obs = c.election().observe(bs("svc-el"),
-            r -> observed.add(r.getKv().getValue().toStringUtf8()))) {
+        CompletableFuture<io.ketch.client.EtcdException> failed = new CompletableFuture<>();
+        try (AutoCloseable obs = c.election().observe(bs("svc-el"), new io.ketch.client.Election.ObserveListener() {
+          @Override
+          public void onLeader(io.ketch.api.v3electionpb.LeaderResponse r) {
+            observed.add(r.getKv().getValue().toStringUtf8());
+          }
+
+          @Override
+          public void onError(io.ketch.client.EtcdException e) {
+            failed.complete(e);
+          }
+        })) {
+          // the observation is under way once it reported the current leader
+          long started = System.currentTimeMillis() + 10_000;
+          while (observed.isEmpty() && !failed.isDone() && System.currentTimeMillis() < started) {
+            Thread.sleep(20);
+          }
+          assertEquals(List.of("a"), observed, server.name() + " " + failed.getNow(null));
           CompletableFuture<io.ketch.api.v3electionpb.CampaignResponse> second =
               c.election().campaign(bs("svc-el"), s2.leaseId(), bs("b"));
           Thread.sleep(500);
@@ -202,7 +218,7 @@ class ClientRecipesTest {
           while (observed.size() < 3 && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);
           }
-          assertEquals(List.of("a", "a2", "b"), observed, server.name());
+          assertEquals(List.of("a", "a2", "b"), observed, server.name() + " " + failed.getNow(null));
           get(c.election().resign(next));
         }
       }

@@ -156,8 +156,9 @@ public final class Connection implements AutoCloseable {
   /** Whether calls are repeated by the library (see {@link #call}). */
   public enum Retry {
     /**
-     * Safe to repeat (reads, revokes, keepalives): repeated on {@code UNAVAILABLE} with backoff,
-     * on the next endpoint, until the deadline.
+     * Safe to repeat (reads, revokes, keepalives): repeated after a transport failure
+     * ({@code UNAVAILABLE}, or a connection closed under the call) with backoff, on the next
+     * endpoint, until the deadline.
      */
     REPEATABLE,
     /**
@@ -224,7 +225,7 @@ public final class Connection implements AutoCloseable {
         }
         long backoffMs = Math.min(1000, 25L << Math.min(attempt, 6));
         boolean timeLeft = deadline == null || deadline.timeRemaining(TimeUnit.MILLISECONDS) > backoffMs;
-        if (retry == Retry.REPEATABLE && e.code() == Status.Code.UNAVAILABLE && attempt < MAX_ATTEMPTS && timeLeft) {
+        if (retry == Retry.REPEATABLE && isTransportFailure(e) && attempt < MAX_ATTEMPTS && timeLeft) {
           try {
             scheduler.schedule(() -> attempt(channel, method, request, retry, deadline, attempt + 1, renewed, result),
                 backoffMs, TimeUnit.MILLISECONDS);
@@ -239,6 +240,21 @@ public final class Connection implements AutoCloseable {
       @Override
       public void onCompleted() {}
     });
+  }
+
+  /**
+   * Whether a call failed for want of a working connection rather than by the server's answer:
+   * {@code UNAVAILABLE}, or {@code UNKNOWN} caused by an I/O error (grpc-java's report of a
+   * connection that closed under the call).
+   */
+  static boolean isTransportFailure(EtcdException e) {
+    if (e.code() == Status.Code.UNAVAILABLE) {
+      return true;
+    }
+    if (e.code() != Status.Code.UNKNOWN || !(e.getCause() instanceof io.grpc.StatusRuntimeException)) {
+      return false;
+    }
+    return ((io.grpc.StatusRuntimeException) e.getCause()).getStatus().getCause() instanceof java.io.IOException;
   }
 
   /** Whether the server rejected a call's token as invalid or expired (the call did nothing). */
