@@ -16,8 +16,6 @@ import io.ketch.client.options.GetOption;
 import io.ketch.client.options.KeyRange;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,30 +24,12 @@ import org.junit.jupiter.api.Test;
  * only, because Ketch does not serve them yet: for Ketch the test asserts they answer
  * UNIMPLEMENTED, so it fails — and must be widened to Ketch — the day Ketch serves them.
  */
-class ClientAdminTest {
+class ClientAdminTest extends EtcdAndKetch {
   private static final String UNIMPLEMENTED = "UNIMPLEMENTED";
-  private static EtcdOracle etcd;
-  private static KetchNode ketch;
-
-  @BeforeAll
-  static void start() {
-    etcd = new EtcdOracle();
-    ketch = new KetchNode();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (ketch != null) {
-      ketch.close();
-    }
-  }
 
   @Test
   void statusOnBoth() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server)) {
         get(c.kv().put(bs("st"), bs("1")));
         StatusResponse s = get(c.maintenance().status(server.address()));
@@ -155,7 +135,7 @@ class ClientAdminTest {
    */
   @Test
   void failsOverBetweenEndpoints() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (TcpProxy p1 = new TcpProxy(server.address());
            TcpProxy p2 = new TcpProxy(server.address());
            Client c = Client.builder().endpoints(p1.address(), "http://" + p2.address()).build()) {

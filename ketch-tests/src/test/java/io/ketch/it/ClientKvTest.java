@@ -21,8 +21,6 @@ import io.ketch.client.options.PutOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,31 +28,7 @@ import org.junit.jupiter.api.Test;
  * compare target, nested transactions, compaction and errors. Each scenario checks its own
  * expectations on both servers, and the two transcripts must be equal.
  */
-class ClientKvTest {
-  private static EtcdOracle etcd;
-  private static KetchNode ketch;
-
-  @BeforeAll
-  static void start() {
-    etcd = new EtcdOracle();
-    ketch = new KetchNode();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (ketch != null) {
-      ketch.close();
-    }
-  }
-
-  private static void sameOnBoth(ClientFixture.Scenario s) throws Exception {
-    Map<String, String> t = ClientFixture.runOn(List.of(etcd, ketch), s);
-    assertEquals(t.get("etcd"), t.get("ketch"));
-  }
-
+class ClientKvTest extends EtcdAndKetch {
   @Test
   void everyGetOption() throws Exception {
     sameOnBoth(c -> {
@@ -171,7 +145,7 @@ class ClientKvTest {
   @Test
   void namespaceIsolatesKeys() throws Exception {
     Map<String, String> t = new java.util.LinkedHashMap<>();
-    for (Endpoint e : List.of(etcd, ketch)) {
+    for (Endpoint e : servers()) {
       StringBuilder out = new StringBuilder();
       try (Client plain = ClientFixture.client(e);
            Client ns = Client.builder().endpoints(e.address()).namespace(bs("tenant1/")).build()) {

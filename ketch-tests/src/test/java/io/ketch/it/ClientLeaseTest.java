@@ -14,13 +14,10 @@ import io.ketch.client.Client;
 import io.ketch.client.Lease;
 import io.ketch.client.LeaseLostException;
 import io.ketch.client.options.PutOption;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,26 +25,7 @@ import org.junit.jupiter.api.Test;
  * stream, and the listener told when a lease is lost (revoked, or cut off longer than its TTL),
  * while a short cut is ridden out.
  */
-class ClientLeaseTest {
-  private static EtcdOracle etcd;
-  private static KetchNode ketch;
-
-  @BeforeAll
-  static void start() {
-    etcd = new EtcdOracle();
-    ketch = new KetchNode();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (ketch != null) {
-      ketch.close();
-    }
-  }
-
+class ClientLeaseTest extends EtcdAndKetch {
   /** Counts renewals and records a loss. */
   static final class KeepAliveRecorder implements Lease.KeepAliveListener {
     final AtomicInteger renewals = new AtomicInteger();
@@ -66,7 +44,7 @@ class ClientLeaseTest {
 
   @Test
   void unaryCalls() throws Exception {
-    Map<String, String> t = ClientFixture.runOn(List.of(etcd, ketch), c -> {
+    Map<String, String> t = ClientFixture.runOn(servers(), c -> {
       StringBuilder out = new StringBuilder();
       Lease lease = c.lease();
       out.append(text(get(lease.grant(600, 0x1000)))).append('\n');
@@ -93,7 +71,7 @@ class ClientLeaseTest {
 
   @Test
   void keepAliveRenewsManyLeasesAndReportsRevocation() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       long[] ids = new long[5];
       try (Client c = ClientFixture.client(server)) {
         KeepAliveRecorder[] recorders = new KeepAliveRecorder[5];
@@ -126,7 +104,7 @@ class ClientLeaseTest {
 
   @Test
   void shortCutIsRiddenOutLongCutLosesTheLease() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (TcpProxy proxy = new TcpProxy(server.address());
            Client c = Client.builder().endpoints(proxy.address()).build();
            Client direct = ClientFixture.client(server)) {

@@ -27,8 +27,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,33 +34,14 @@ import org.junit.jupiter.api.Test;
  * tryLock, and the same keys as etcd's own lock so the two exclude each other), Election
  * (campaign, proclaim, observe, resign) and STM (no lost update under contention).
  */
-class ClientRecipesTest {
-  private static EtcdOracle etcd;
-  private static KetchNode ketch;
-
-  @BeforeAll
-  static void start() {
-    etcd = new EtcdOracle();
-    ketch = new KetchNode();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (ketch != null) {
-      ketch.close();
-    }
-  }
-
+class ClientRecipesTest extends EtcdAndKetch {
   /**
    * Four sessions increment a counter 10 times each holding the mutex, each write fenced by the
    * holder's revision: the count is exact and every fenced write succeeds.
    */
   @Test
   void mutexExcludesAndFences() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server)) {
         ByteString counter = bs("mx/counter");
         get(c.kv().put(counter, bs("0")));
@@ -108,7 +87,7 @@ class ClientRecipesTest {
   /** tryLock fails while held; the server's Lock service and the Mutex share keys, so they exclude each other. */
   @Test
   void tryLockAndInteropWithTheLockService() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server);
            Session s1 = Session.create(c, 10);
            Session s2 = Session.create(c, 10)) {
@@ -140,7 +119,7 @@ class ClientRecipesTest {
 
   @Test
   void electionCampaignProclaimObserveResign() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server);
            Session s1 = Session.create(c, 10);
            Session s2 = Session.create(c, 10)) {
@@ -180,7 +159,7 @@ class ClientRecipesTest {
   /** The server-side Election service through the client: campaign, observe, proclaim, resign. */
   @Test
   void electionServiceThroughTheClient() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server);
            Session s1 = Session.create(c, 10);
            Session s2 = Session.create(c, 10)) {
@@ -228,7 +207,7 @@ class ClientRecipesTest {
   /** Concurrent transfers between accounts: the total is preserved under each isolation that promises it. */
   @Test
   void stmTransfersPreserveTheTotal() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       for (Stm.Isolation iso : List.of(Stm.Isolation.SERIALIZABLE_SNAPSHOT, Stm.Isolation.SERIALIZABLE,
           Stm.Isolation.REPEATABLE_READS)) {
         try (Client c = ClientFixture.client(server)) {
@@ -278,7 +257,7 @@ class ClientRecipesTest {
   /** A session's close revokes its lease: its lock is released at once. */
   @Test
   void closingTheSessionReleasesItsLock() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server); Session waiter = Session.create(c, 10)) {
         Session holder = Session.create(c, 60);
         get(new Mutex(holder, bs("sess")).lock());

@@ -18,10 +18,7 @@ import io.ketch.client.options.DeleteOption;
 import io.ketch.client.options.WatchOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,31 +26,7 @@ import org.junit.jupiter.api.Test;
  * option, history, progress, cancel, fragments reassembled, compaction, and resumption after the
  * connection is cut (through a proxy) without losing or repeating events.
  */
-class ClientWatchTest {
-  private static EtcdOracle etcd;
-  private static KetchNode ketch;
-
-  @BeforeAll
-  static void start() {
-    etcd = new EtcdOracle();
-    ketch = new KetchNode();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (ketch != null) {
-      ketch.close();
-    }
-  }
-
-  private static void sameOnBoth(ClientFixture.Scenario s) throws Exception {
-    Map<String, String> t = ClientFixture.runOn(List.of(etcd, ketch), s);
-    assertEquals(t.get("etcd"), t.get("ketch"));
-  }
-
+class ClientWatchTest extends EtcdAndKetch {
   private static String eventsText(List<Event> events) {
     StringBuilder sb = new StringBuilder();
     events.forEach(e -> sb.append(text(e)).append('\n'));
@@ -157,7 +130,7 @@ class ClientWatchTest {
    */
   @Test
   void resumesAfterDisconnectWithoutLossOrDuplicates() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (TcpProxy proxy = new TcpProxy(server.address());
            Client watcher = Client.builder().endpoints(proxy.address()).build();
            Client writer = ClientFixture.client(server)) {
@@ -189,7 +162,7 @@ class ClientWatchTest {
   /** Cut off while the history it needs is compacted away: the watch ends with CompactedException. */
   @Test
   void resumeIntoCompactedHistoryEndsWithCompactedException() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (TcpProxy proxy = new TcpProxy(server.address());
            Client watcher = Client.builder().endpoints(proxy.address()).build();
            Client writer = ClientFixture.client(server)) {

@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,26 +24,7 @@ import org.junit.jupiter.api.Test;
  * change, serves read-your-writes through waitForRevision, rides out a cut connection, and reloads
  * (reporting the differences) when the history it needs was compacted.
  */
-class KvCacheTest {
-  private static EtcdOracle etcd;
-  private static KetchNode ketch;
-
-  @BeforeAll
-  static void start() {
-    etcd = new EtcdOracle();
-    ketch = new KetchNode();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (ketch != null) {
-      ketch.close();
-    }
-  }
-
+class KvCacheTest extends EtcdAndKetch {
   /** Records the listener's view: a map rebuilt only from the callbacks. */
   static final class Mirror implements KvCache.Listener {
     final Map<String, String> view = new TreeMap<>();
@@ -91,7 +70,7 @@ class KvCacheTest {
 
   @Test
   void loadsFollowsAndServesReadYourWrites() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server)) {
         get(c.kv().put(bs("cache/a"), bs("1")));
         get(c.kv().put(bs("cache/b"), bs("2")));
@@ -123,7 +102,7 @@ class KvCacheTest {
 
   @Test
   void survivesCutsAndReloadsAfterCompaction() throws Exception {
-    for (Endpoint server : List.of(etcd, ketch)) {
+    for (Endpoint server : servers()) {
       try (TcpProxy proxy = new TcpProxy(server.address());
            Client cached = Client.builder().endpoints(proxy.address()).build();
            Client writer = ClientFixture.client(server);

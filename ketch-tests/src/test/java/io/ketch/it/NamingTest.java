@@ -29,8 +29,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,26 +36,7 @@ import org.junit.jupiter.api.Test;
  * when their lease ends, and a gRPC channel on {@code etcd:///service} balancing over real gRPC
  * servers as they register and unregister.
  */
-class NamingTest {
-  private static EtcdOracle etcd;
-  private static KetchNode ketch;
-
-  @BeforeAll
-  static void start() {
-    etcd = new EtcdOracle();
-    ketch = new KetchNode();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (ketch != null) {
-      ketch.close();
-    }
-  }
-
+class NamingTest extends EtcdAndKetch {
   private static void await(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 10_000;
     while (!cond.getAsBoolean()) {
@@ -68,7 +47,7 @@ class NamingTest {
 
   @Test
   void registerListFollowAndExpire() throws Exception {
-    for (io.ketch.it.Endpoint server : List.of(etcd, ketch)) {
+    for (io.ketch.it.Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server)) {
         EndpointManager svc = new EndpointManager(c, "svc-" + server.name());
         List<EndpointUpdate> seen = new CopyOnWriteArrayList<>();
@@ -130,7 +109,7 @@ class NamingTest {
   @Test
   @SuppressWarnings("deprecation") // nameResolverFactory: the provider is given to this channel only
   void grpcChannelResolvesThroughEtcd() throws Exception {
-    for (io.ketch.it.Endpoint server : List.of(etcd, ketch)) {
+    for (io.ketch.it.Endpoint server : servers()) {
       try (Client c = ClientFixture.client(server);
            CountingServer a = new CountingServer();
            CountingServer b = new CountingServer()) {

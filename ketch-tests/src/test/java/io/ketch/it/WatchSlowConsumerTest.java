@@ -10,7 +10,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.ketch.api.etcdserverpb.KVGrpc;
 import io.ketch.api.etcdserverpb.PutRequest;
-import io.ketch.api.etcdserverpb.WatchCreateRequest;
 import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.etcdserverpb.WatchRequest;
 import io.ketch.api.etcdserverpb.WatchResponse;

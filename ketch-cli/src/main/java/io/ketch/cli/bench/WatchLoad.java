@@ -3,8 +3,6 @@ package io.ketch.cli.bench;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
-import io.ketch.api.etcdserverpb.KVGrpc;
-import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.WatchCreateRequest;
 import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.etcdserverpb.WatchRequest;

@@ -50,6 +50,12 @@ public final class KvCache implements AutoCloseable {
 
   /** Hears the cache's changes. */
   public interface Listener {
+    /**
+     * The first load is done: {@code snapshot} is every key at {@code revision}. Only listeners
+     * given to {@link #start(Client, ByteString, Listener)} hear it.
+     */
+    default void onReady(NavigableMap<ByteString, KeyValue> snapshot, long revision) {}
+
     /** {@code kv} was created or changed ({@code previous} is null for a new key). */
     default void onPut(KeyValue kv, KeyValue previous) {}
 
@@ -68,6 +74,17 @@ public final class KvCache implements AutoCloseable {
   /** Starts caching every key under {@code prefix}; {@link #ready()} completes after the first load. */
   public static KvCache start(Client client, ByteString prefix) {
     KvCache c = new KvCache(client, prefix);
+    c.load();
+    return c;
+  }
+
+  /**
+   * Starts caching every key under {@code prefix} with {@code listener} in place from the start:
+   * it hears the first load ({@link Listener#onReady}) and then every change.
+   */
+  public static KvCache start(Client client, ByteString prefix, Listener listener) {
+    KvCache c = new KvCache(client, prefix);
+    c.listeners.add(listener);
     c.load();
     return c;
   }
@@ -183,6 +200,8 @@ public final class KvCache implements AutoCloseable {
     if (reload) {
       listeners.forEach(l -> l.onReload(rev));
     } else {
+      NavigableMap<ByteString, KeyValue> first = snapshot();
+      listeners.forEach(l -> l.onReady(first, rev));
       ready.complete(rev);
     }
   }

@@ -3,19 +3,16 @@ package io.ketch.client.concurrency;
 import com.google.protobuf.ByteString;
 import io.ketch.api.etcdserverpb.RangeResponse;
 import io.ketch.api.etcdserverpb.TxnResponse;
-import io.ketch.api.etcdserverpb.WatchResponse;
-import io.ketch.api.mvccpb.Event;
 import io.ketch.api.mvccpb.KeyValue;
 import io.ketch.client.Client;
+import io.ketch.client.cache.KvCache;
 import io.ketch.client.EtcdException;
-import io.ketch.client.Watch;
 import io.ketch.client.options.Cmp;
 import io.ketch.client.options.GetOption;
 import io.ketch.client.options.Op;
 import io.ketch.client.options.PutOption;
-import io.ketch.client.options.WatchOption;
 import java.util.Comparator;
-import java.util.Objects;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -152,70 +149,40 @@ public final class Election {
   /**
    * Calls {@code onLeader} with the current leader (if any) and then with every new leader or new
    * value, until the returned handle is closed. Calls come one at a time, in order, on the
-   * client's threads (keep them short). A compaction under the observer restarts it from the
-   * current state.
+   * client's threads (keep them short). Built on a {@link KvCache} of the election's prefix, so a
+   * disconnect or a compaction under the observer loses nothing.
    */
   public static AutoCloseable observe(Client client, ByteString name, Consumer<KeyValue> onLeader) {
     return new Observer(client, name.concat(ByteString.copyFromUtf8("/")), onLeader);
   }
 
-  /** Follows every candidate of an election and reports the oldest when it (or its value) changes. */
-  private static final class Observer implements AutoCloseable {
-    private final Client client;
-    private final ByteString prefix;
+  /** Follows every candidate of an election (a cache of its prefix) and reports the oldest when it changes. */
+  private static final class Observer implements KvCache.Listener, AutoCloseable {
     private final Consumer<KeyValue> onLeader;
     private final TreeMap<ByteString, KeyValue> candidates = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+    private final KvCache cache;
     private KeyValue reported;
-    private Watch.Watcher watcher;
-    private boolean closed;
 
     Observer(Client client, ByteString prefix, Consumer<KeyValue> onLeader) {
-      this.client = client;
-      this.prefix = prefix;
       this.onLeader = onLeader;
-      start();
+      this.cache = KvCache.start(client, prefix, this);
     }
 
-    private void start() {
-      client.kv().get(prefix, GetOption.builder().withPrefix().build()).thenAccept(r -> {
-        synchronized (this) {
-          if (closed) {
-            return;
-          }
-          candidates.clear();
-          r.getKvsList().forEach(kv -> candidates.put(kv.getKey(), kv));
-          report();
-          watcher = client.watch().watch(prefix,
-              WatchOption.builder().withPrefix().withStartRevision(r.getHeader().getRevision() + 1).build(),
-              new Watch.Listener() {
-                @Override
-                public void onNext(WatchResponse w) {
-                  changed(w);
-                }
-
-                @Override
-                public void onError(EtcdException e) {
-                  restart();
-                }
-              });
-        }
-      });
+    @Override
+    public synchronized void onReady(NavigableMap<ByteString, KeyValue> snapshot, long revision) {
+      candidates.putAll(snapshot);
+      report();
     }
 
-    private synchronized void restart() {
-      if (!closed) {
-        start();
-      }
+    @Override
+    public synchronized void onPut(KeyValue kv, KeyValue previous) {
+      candidates.put(kv.getKey(), kv);
+      report();
     }
 
-    private synchronized void changed(WatchResponse w) {
-      for (Event e : w.getEventsList()) {
-        if (e.getType() == Event.EventType.DELETE) {
-          candidates.remove(e.getKv().getKey());
-        } else {
-          candidates.put(e.getKv().getKey(), e.getKv());
-        }
-      }
+    @Override
+    public synchronized void onDelete(KeyValue previous, long revision) {
+      candidates.remove(previous.getKey());
       report();
     }
 
@@ -226,20 +193,16 @@ public final class Election {
         return;
       }
       boolean same = reported != null && reported.getKey().equals(oldest.getKey())
-          && reported.getCreateRevision() == oldest.getCreateRevision() && Objects.equals(reported.getValue(), oldest.getValue());
+          && reported.getCreateRevision() == oldest.getCreateRevision() && reported.getValue().equals(oldest.getValue());
       if (!same) {
         reported = oldest;
-        KeyValue kv = oldest;
-        onLeader.accept(kv);
+        onLeader.accept(oldest);
       }
     }
 
     @Override
-    public synchronized void close() {
-      closed = true;
-      if (watcher != null) {
-        watcher.close();
-      }
+    public void close() {
+      cache.close();
     }
   }
 }

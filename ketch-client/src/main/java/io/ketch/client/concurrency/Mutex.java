@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.ketch.api.etcdserverpb.ResponseHeader;
 import io.ketch.api.etcdserverpb.TxnResponse;
 import io.ketch.api.mvccpb.KeyValue;
-import io.ketch.client.Client;
 import io.ketch.client.EtcdException;
 import io.ketch.client.options.Cmp;
 import io.ketch.client.options.DeleteOption;

@@ -305,11 +305,34 @@ public final class Connection implements AutoCloseable {
   }
 
   /**
-   * Opens a bidirectional stream that waits for a ready endpoint. The caller serializes its calls
-   * on the returned observer.
+   * Opens a bidirectional stream that waits for a ready endpoint. Each callback is told which
+   * stream it comes from (the returned observer), so a caller that reopens streams can ignore a
+   * stale one; {@code onEnd} hears the error, or null when the server ended the stream. The caller
+   * serializes its calls on the returned observer.
    */
-  public <Q, R> StreamObserver<Q> stream(MethodDescriptor<Q, R> method, StreamObserver<R> responses) {
-    return ClientCalls.asyncBidiStreamingCall(calls.newCall(method, CallOptions.DEFAULT.withWaitForReady()), responses);
+  public <Q, R> StreamObserver<Q> stream(MethodDescriptor<Q, R> method,
+      java.util.function.BiConsumer<StreamObserver<Q>, R> onResponse,
+      java.util.function.BiConsumer<StreamObserver<Q>, EtcdException> onEnd) {
+    @SuppressWarnings("unchecked")
+    StreamObserver<Q>[] self = new StreamObserver[1];
+    self[0] = ClientCalls.asyncBidiStreamingCall(calls.newCall(method, CallOptions.DEFAULT.withWaitForReady()),
+        new StreamObserver<R>() {
+          @Override
+          public void onNext(R r) {
+            onResponse.accept(self[0], r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            onEnd.accept(self[0], EtcdException.of(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            onEnd.accept(self[0], null);
+          }
+        });
+    return self[0];
   }
 
   /**

@@ -145,24 +145,7 @@ final class KeepAlives {
   }
 
   private void open() {
-    StreamObserver<LeaseKeepAliveRequest>[] self = new StreamObserver[1];
-    self[0] = conn.stream(LeaseGrpc.getLeaseKeepAliveMethod(), new StreamObserver<LeaseKeepAliveResponse>() {
-      @Override
-      public void onNext(LeaseKeepAliveResponse r) {
-        answered(r);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        broken(self[0], EtcdException.of(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        broken(self[0], null);
-      }
-    });
-    stream = self[0];
+    stream = conn.stream(LeaseGrpc.getLeaseKeepAliveMethod(), (s, r) -> answered(r), this::broken);
   }
 
   private synchronized void answered(LeaseKeepAliveResponse r) {

@@ -81,25 +81,14 @@ public final class LeaseImpl implements Lease {
         result.completeExceptionally(EtcdException.of(err));
         return;
       }
-      StreamObserver<LeaseKeepAliveRequest>[] stream = new StreamObserver[1];
-      stream[0] = conn.stream(LeaseGrpc.getLeaseKeepAliveMethod(), new StreamObserver<LeaseKeepAliveResponse>() {
-        @Override
-        public void onNext(LeaseKeepAliveResponse r) {
-          result.complete(r);
-          stream[0].onCompleted();
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          result.completeExceptionally(EtcdException.of(t));
-        }
-
-        @Override
-        public void onCompleted() {
-          result.completeExceptionally(new EtcdException(io.grpc.Status.Code.UNAVAILABLE, "keepalive stream closed", null));
-        }
-      });
-      stream[0].onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
+      StreamObserver<LeaseKeepAliveRequest> stream = conn.stream(LeaseGrpc.getLeaseKeepAliveMethod(),
+          (s, r) -> {
+            result.complete(r);
+            s.onCompleted();
+          },
+          (s, e) -> result.completeExceptionally(e != null ? e
+              : new EtcdException(io.grpc.Status.Code.UNAVAILABLE, "keepalive stream closed", null)));
+      stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
     });
     return result;
   }

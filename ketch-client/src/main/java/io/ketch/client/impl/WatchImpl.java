@@ -169,24 +169,7 @@ public final class WatchImpl implements Watch, AutoCloseable {
       conn.authenticate().whenComplete((v, err) -> reconnectLater(err == null ? 0 : backoff()));
       return;
     }
-    StreamObserver<WatchRequest>[] self = new StreamObserver[1];
-    self[0] = conn.stream(WatchGrpc.getWatchMethod(), new StreamObserver<WatchResponse>() {
-      @Override
-      public void onNext(WatchResponse r) {
-        received(self[0], r);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        broken(self[0], EtcdException.of(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        broken(self[0], null);
-      }
-    });
-    stream = self[0];
+    stream = conn.stream(WatchGrpc.getWatchMethod(), this::received, this::broken);
     for (Sub sub : new ArrayList<>(subs.values())) {
       sendCreate(sub);
     }

@@ -1,21 +1,18 @@
 package io.ketch.client.naming;
 
 import com.google.protobuf.ByteString;
-import io.ketch.api.etcdserverpb.WatchResponse;
-import io.ketch.api.mvccpb.Event;
 import io.ketch.api.mvccpb.KeyValue;
 import io.ketch.client.Client;
-import io.ketch.client.EtcdException;
 import io.ketch.client.Lease;
 import io.ketch.client.LeaseLostException;
-import io.ketch.client.Watch;
+import io.ketch.client.cache.KvCache;
 import io.ketch.client.options.DeleteOption;
 import io.ketch.client.options.GetOption;
 import io.ketch.client.options.PutOption;
-import io.ketch.client.options.WatchOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -120,88 +117,38 @@ public final class EndpointManager {
   /**
    * Streams the service's endpoints to {@code updates}: first every current endpoint as ADDs (one
    * call, possibly empty), then each change as it happens, until the returned handle is closed.
-   * Keys whose value is not endpoint JSON are skipped. When the watch's history is compacted the
-   * whole list is sent again (as ADDs, after DELETEs of endpoints that disappeared).
+   * Keys whose value is not endpoint JSON are skipped. Built on a {@link KvCache} of the service's
+   * prefix: a disconnect loses nothing, and after a compaction the differences are reported.
    */
   public AutoCloseable watch(Consumer<List<EndpointUpdate>> updates) {
-    return new Follower(updates);
-  }
-
-  /** The watch behind {@link #watch}: a snapshot, then the changes after it. */
-  private final class Follower implements AutoCloseable {
-    private final Consumer<List<EndpointUpdate>> updates;
-    private final Map<String, Endpoint> known = new TreeMap<>();
-    private Watch.Watcher watcher;
-    private boolean closed;
-
-    Follower(Consumer<List<EndpointUpdate>> updates) {
-      this.updates = updates;
-      start();
-    }
-
-    private void start() {
-      client.kv().get(prefix(), GetOption.builder().withPrefix().build()).thenAccept(r -> {
-        synchronized (this) {
-          if (closed) {
-            return;
-          }
-          Map<String, Endpoint> now = new TreeMap<>();
-          r.getKvsList().forEach(kv -> parse(kv).ifPresent(e -> now.put(kv.getKey().toStringUtf8(), e)));
-          List<EndpointUpdate> batch = new ArrayList<>();
-          known.keySet().stream().filter(k -> !now.containsKey(k))
-              .forEach(k -> batch.add(new EndpointUpdate(EndpointUpdate.Op.DELETE, k, null)));
-          now.forEach((k, e) -> batch.add(new EndpointUpdate(EndpointUpdate.Op.ADD, k, e)));
-          known.clear();
-          known.putAll(now);
-          updates.accept(batch);
-          watcher = client.watch().watch(prefix(), WatchOption.builder().withPrefix()
-              .withStartRevision(r.getHeader().getRevision() + 1).build(), new Watch.Listener() {
-                @Override
-                public void onNext(WatchResponse w) {
-                  changed(w);
-                }
-
-                @Override
-                public void onError(EtcdException e) {
-                  restart();
-                }
-              });
-        }
-      });
-    }
-
-    private synchronized void restart() {
-      if (!closed) {
-        start();
-      }
-    }
-
-    private synchronized void changed(WatchResponse w) {
-      List<EndpointUpdate> batch = new ArrayList<>();
-      for (Event ev : w.getEventsList()) {
-        String key = ev.getKv().getKey().toStringUtf8();
-        if (ev.getType() == Event.EventType.DELETE) {
-          if (known.remove(key) != null) {
-            batch.add(new EndpointUpdate(EndpointUpdate.Op.DELETE, key, null));
-          }
-        } else {
-          parse(ev.getKv()).ifPresent(e -> {
-            known.put(key, e);
-            batch.add(new EndpointUpdate(EndpointUpdate.Op.ADD, key, e));
-          });
-        }
-      }
-      if (!batch.isEmpty()) {
+    Map<String, Endpoint> known = new TreeMap<>();
+    KvCache cache = KvCache.start(client, prefix(), new KvCache.Listener() {
+      @Override
+      public void onReady(NavigableMap<ByteString, KeyValue> snapshot, long revision) {
+        List<EndpointUpdate> batch = new ArrayList<>();
+        snapshot.values().forEach(kv -> parse(kv).ifPresent(e -> {
+          known.put(kv.getKey().toStringUtf8(), e);
+          batch.add(new EndpointUpdate(EndpointUpdate.Op.ADD, kv.getKey().toStringUtf8(), e));
+        }));
         updates.accept(batch);
       }
-    }
 
-    @Override
-    public synchronized void close() {
-      closed = true;
-      if (watcher != null) {
-        watcher.close();
+      @Override
+      public void onPut(KeyValue kv, KeyValue previous) {
+        parse(kv).ifPresent(e -> {
+          known.put(kv.getKey().toStringUtf8(), e);
+          updates.accept(List.of(new EndpointUpdate(EndpointUpdate.Op.ADD, kv.getKey().toStringUtf8(), e)));
+        });
       }
-    }
+
+      @Override
+      public void onDelete(KeyValue previous, long revision) {
+        String key = previous.getKey().toStringUtf8();
+        if (known.remove(key) != null) {
+          updates.accept(List.of(new EndpointUpdate(EndpointUpdate.Op.DELETE, key, null)));
+        }
+      }
+    });
+    return cache;
   }
 }

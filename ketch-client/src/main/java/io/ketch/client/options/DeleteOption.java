@@ -27,29 +27,10 @@ public final class DeleteOption {
   }
 
   /** Builds a {@link DeleteOption}; every setter returns this builder. */
-  public static final class Builder {
-    private KeyRange range = KeyRange.SINGLE;
+  public static final class Builder extends KeyRangeBuilder<Builder> {
     private boolean prevKv;
 
     private Builder() {}
-
-    /** Keys in {@code [key, end)}. */
-    public Builder withRangeEnd(ByteString end) {
-      range = KeyRange.until(end);
-      return this;
-    }
-
-    /** Every key starting with the key (every key when the key is empty). */
-    public Builder withPrefix() {
-      range = KeyRange.PREFIX;
-      return this;
-    }
-
-    /** Every key from the key on. */
-    public Builder withFromKey() {
-      range = KeyRange.FROM_KEY;
-      return this;
-    }
 
     /** Return the deleted key-values. */
     public Builder withPrevKv() {

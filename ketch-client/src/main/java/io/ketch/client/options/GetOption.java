@@ -70,8 +70,7 @@ public final class GetOption {
   }
 
   /** Builds a {@link GetOption}; every setter returns this builder. */
-  public static final class Builder {
-    private KeyRange range = KeyRange.SINGLE;
+  public static final class Builder extends KeyRangeBuilder<Builder> {
     private long limit;
     private long revision;
     private RangeRequest.SortOrder sortOrder = RangeRequest.SortOrder.NONE;
@@ -85,24 +84,6 @@ public final class GetOption {
     private long maxCreateRevision;
 
     private Builder() {}
-
-    /** Keys in {@code [key, end)}. */
-    public Builder withRangeEnd(ByteString end) {
-      range = KeyRange.until(end);
-      return this;
-    }
-
-    /** Every key starting with the key (every key when the key is empty). */
-    public Builder withPrefix() {
-      range = KeyRange.PREFIX;
-      return this;
-    }
-
-    /** Every key from the key on. */
-    public Builder withFromKey() {
-      range = KeyRange.FROM_KEY;
-      return this;
-    }
 
     /** At most {@code limit} keys (0: no limit); the response's {@code more} says if there were more. */
     public Builder withLimit(long limit) {

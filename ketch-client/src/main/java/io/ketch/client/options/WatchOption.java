@@ -65,8 +65,7 @@ public final class WatchOption {
   }
 
   /** Builds a {@link WatchOption}; every setter returns this builder. */
-  public static final class Builder {
-    private KeyRange range = KeyRange.SINGLE;
+  public static final class Builder extends KeyRangeBuilder<Builder> {
     private long startRevision;
     private boolean prevKv;
     private boolean noPut;
@@ -76,24 +75,6 @@ public final class WatchOption {
     private boolean fragment;
 
     private Builder() {}
-
-    /** Keys in {@code [key, end)}. */
-    public Builder withRangeEnd(ByteString end) {
-      range = KeyRange.until(end);
-      return this;
-    }
-
-    /** Every key starting with the key (every key when the key is empty). */
-    public Builder withPrefix() {
-      range = KeyRange.PREFIX;
-      return this;
-    }
-
-    /** Every key from the key on. */
-    public Builder withFromKey() {
-      range = KeyRange.FROM_KEY;
-      return this;
-    }
 
     /** Deliver events from this revision on (history included); 0 means from the next revision. */
     public Builder withStartRevision(long revision) {
