@@ -124,6 +124,27 @@ class ClientWatchTest extends EtcdAndKetch {
     });
   }
 
+  /** A namespaced client watches its own key space: keys arrive without the prefix, outsiders unseen. */
+  @Test
+  void namespacedWatch() throws Exception {
+    for (Endpoint server : servers()) {
+      try (Client plain = ClientFixture.client(server);
+           Client ns = Client.builder().endpoints(server.address()).namespace(bs("tenant/")).build()) {
+        WatchRecorder r = new WatchRecorder();
+        ns.watch().watch(bs(""), WatchOption.builder().withPrefix().withPrevKv().withCreatedNotify().build(), r);
+        r.awaitResponses(1, 10_000);
+        get(plain.kv().put(bs("tenantz"), bs("outside")));
+        get(plain.kv().put(bs("tenant/a"), bs("1")));
+        get(ns.kv().put(bs("a"), bs("2")));
+        get(ns.kv().delete(bs("a")));
+        List<Event> events = r.awaitEvents(3, 10_000);
+        assertEquals(List.of("a", "a", "a"), events.stream().map(e -> e.getKv().getKey().toStringUtf8()).toList(),
+            server.name());
+        assertEquals("a", events.get(2).getPrevKv().getKey().toStringUtf8());
+      }
+    }
+  }
+
   /**
    * The connection is cut three times while a writer keeps writing: the watch resumes each time
    * from where it was, so it sees every revision exactly once, in order.

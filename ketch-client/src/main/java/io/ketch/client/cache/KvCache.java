@@ -31,7 +31,9 @@ import java.util.concurrent.TimeUnit;
  * everything again and tells its listeners the differences, then {@link Listener#onReload}.
  *
  * <p>Thread-safe. Listeners are called one at a time, in revision order, on the client's
- * threads: keep them short.
+ * threads, with the cache's lock held (so what they read of the cache is what they were told):
+ * keep them short, and never make one wait for a lock that is held while calling into the
+ * cache (e.g. around {@link #close()}).
  */
 public final class KvCache implements AutoCloseable {
   private static final long PROGRESS_RETRY_MS = 200;

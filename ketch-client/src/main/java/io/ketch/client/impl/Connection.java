@@ -337,14 +337,34 @@ public final class Connection implements AutoCloseable {
 
   /**
    * Opens a server-streaming call (no deadline) on {@code channel} (null: the balanced channel)
-   * that waits for a ready endpoint; the returned call cancels it.
+   * that waits for a ready endpoint, once the client has a token if it needs one; the returned
+   * action cancels it.
    */
-  public <Q, R> ClientCall<Q, R> serverStream(Channel channel, MethodDescriptor<Q, R> method, Q request,
+  public <Q, R> Runnable serverStream(Channel channel, MethodDescriptor<Q, R> method, Q request,
       StreamObserver<R> responses) {
     Channel ch = channel == null ? calls : channel;
-    ClientCall<Q, R> call = ch.newCall(method, CallOptions.DEFAULT.withWaitForReady());
-    ClientCalls.asyncServerStreamingCall(call, request, responses);
-    return call;
+    java.util.concurrent.atomic.AtomicReference<ClientCall<Q, R>> call = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+    CompletableFuture<Void> ready = needsToken() ? authenticate() : CompletableFuture.completedFuture(null);
+    ready.whenComplete((v, err) -> {
+      if (err != null) {
+        responses.onError(EtcdException.of(err));
+        return;
+      }
+      ClientCall<Q, R> c = ch.newCall(method, CallOptions.DEFAULT.withWaitForReady());
+      call.set(c);
+      ClientCalls.asyncServerStreamingCall(c, request, responses);
+      if (cancelled.get()) {
+        c.cancel("cancelled", null);
+      }
+    });
+    return () -> {
+      cancelled.set(true);
+      ClientCall<Q, R> c = call.get();
+      if (c != null) {
+        c.cancel("cancelled", null);
+      }
+    };
   }
 
   /** Adds the token and the require-leader flag to every call. */

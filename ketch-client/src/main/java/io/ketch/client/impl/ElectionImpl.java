@@ -1,7 +1,6 @@
 package io.ketch.client.impl;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ClientCall;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.v3electionpb.CampaignRequest;
 import io.ketch.api.v3electionpb.CampaignResponse;
@@ -69,7 +68,7 @@ public final class ElectionImpl implements Election {
   public AutoCloseable observe(ByteString name, ObserveListener listener) {
     LeaderRequest req = LeaderRequest.newBuilder().setName(conn.namespace().key(name)).build();
     AtomicBoolean closed = new AtomicBoolean();
-    ClientCall<LeaderRequest, LeaderResponse> call = conn.serverStream(null, ElectionGrpc.getObserveMethod(), req,
+    Runnable cancel = conn.serverStream(null, ElectionGrpc.getObserveMethod(), req,
         new StreamObserver<LeaderResponse>() {
           @Override
           public void onNext(LeaderResponse r) {
@@ -96,7 +95,7 @@ public final class ElectionImpl implements Election {
         });
     return () -> {
       if (closed.compareAndSet(false, true)) {
-        call.cancel("observer closed", null);
+        cancel.run();
       }
     };
   }

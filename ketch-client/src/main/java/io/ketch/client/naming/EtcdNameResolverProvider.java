@@ -64,6 +64,7 @@ public final class EtcdNameResolverProvider extends NameResolverProvider {
     private final String service;
     private final Map<String, Endpoint> endpoints = new TreeMap<>();
     private AutoCloseable follower;
+    private boolean shutDown;
 
     Resolver(String service) {
       this.service = service;
@@ -75,8 +76,8 @@ public final class EtcdNameResolverProvider extends NameResolverProvider {
     }
 
     @Override
-    public synchronized void start(Listener2 listener) {
-      follower = new EndpointManager(client, service).watch(batch -> {
+    public void start(Listener2 listener) {
+      AutoCloseable f = new EndpointManager(client, service).watch(batch -> {
         List<EquivalentAddressGroup> groups = new ArrayList<>();
         synchronized (Resolver.this) {
           for (EndpointUpdate u : batch) {
@@ -104,13 +105,31 @@ public final class EtcdNameResolverProvider extends NameResolverProvider {
           listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).setAttributes(Attributes.EMPTY).build());
         }
       });
+      synchronized (this) {
+        if (!shutDown) {
+          follower = f;
+          return;
+        }
+      }
+      shutdown(f);
     }
 
     @Override
-    public synchronized void shutdown() {
-      if (follower != null) {
+    public void shutdown() {
+      AutoCloseable f;
+      synchronized (this) {
+        shutDown = true;
+        f = follower;
+        follower = null;
+      }
+      shutdown(f);
+    }
+
+    /** Closes the follower without this resolver's lock: the follower's callbacks take it. */
+    private void shutdown(AutoCloseable f) {
+      if (f != null) {
         try {
-          follower.close();
+          f.close();
         } catch (Exception ignored) {
           // closing a watch does not fail
         }
