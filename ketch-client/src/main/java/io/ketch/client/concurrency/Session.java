@@ -2,7 +2,6 @@ package io.ketch.client.concurrency;
 
 import io.ketch.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.ketch.client.Client;
-import io.ketch.client.EtcdException;
 import io.ketch.client.Lease;
 import io.ketch.client.LeaseLostException;
 import java.util.concurrent.CompletableFuture;
@@ -45,25 +44,14 @@ public final class Session implements AutoCloseable {
 
   /** A new session on a new lease of {@code ttlSeconds}. Blocks until the lease is granted. */
   public static Session create(Client client, long ttlSeconds) {
-    long id = join(client.lease().grant(ttlSeconds)).getID();
+    long id = Futures.await(client.lease().grant(ttlSeconds)).getID();
     return new Session(client, id, ttlSeconds);
   }
 
   /** A session on an existing lease (kept alive from now on; revoked on close). */
   public static Session onLease(Client client, long leaseId) {
-    long ttl = join(client.lease().timeToLive(leaseId, false)).getGrantedTTL();
+    long ttl = Futures.await(client.lease().timeToLive(leaseId, false)).getGrantedTTL();
     return new Session(client, leaseId, ttl);
-  }
-
-  static <T> T join(CompletableFuture<T> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new EtcdException(io.grpc.Status.Code.CANCELLED, "interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw EtcdException.of(e);
-    }
   }
 
   /** The client this session uses. */

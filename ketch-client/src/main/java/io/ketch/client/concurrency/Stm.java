@@ -60,7 +60,7 @@ public final class Stm {
     while (true) {
       Attempt a = new Attempt(client, isolation);
       apply.accept(a);
-      TxnResponse r = Session.join(client.kv().txn().If(a.compares().toArray(new Cmp[0]))
+      TxnResponse r = Futures.await(client.kv().txn().If(a.compares().toArray(new Cmp[0]))
           .then(a.writes().toArray(new Op[0])).commit());
       if (r.getSucceeded()) {
         return r;
@@ -110,7 +110,7 @@ public final class Stm {
       if (snapshot && snapshotRev > 0) {
         option = GetOption.builder().withRevision(snapshotRev).withSerializable().build();
       }
-      RangeResponse r = Session.join(client.kv().get(key, option));
+      RangeResponse r = Futures.await(client.kv().get(key, option));
       if (snapshot && snapshotRev == 0) {
         snapshotRev = r.getHeader().getRevision();
       }

@@ -10,7 +10,6 @@ import io.ketch.client.EtcdException;
 import io.ketch.client.Watch;
 import io.ketch.client.options.GetOption;
 import io.ketch.client.options.WatchOption;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** The waiting shared by the recipes: until a key, or every older key of a prefix, is deleted. */
@@ -68,10 +67,5 @@ final class Waits {
         });
     deleted.whenComplete((v, e) -> w.close());
     return deleted;
-  }
-
-  /** The key-value of the first response of a get, if any. */
-  static Optional<KeyValue> first(io.ketch.api.etcdserverpb.RangeResponse r) {
-    return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(r.getKvs(0));
   }
 }
