@@ -124,6 +124,24 @@ class ClientWatchTest extends EtcdAndKetch {
     });
   }
 
+  /** With progress notify, an idle watch hears the current revision at the server's interval. */
+  @Test
+  void periodicProgressNotifications() throws Exception {
+    String[] flags = {"--experimental-watch-progress-notify-interval", "1s"};
+    try (EtcdOracle e = new EtcdOracle(flags); KetchNode k = new KetchNode(flags)) {
+      for (Endpoint server : java.util.List.<Endpoint>of(e, k)) {
+        try (Client c = ClientFixture.client(server)) {
+          long rev = get(c.kv().put(bs("pn/other"), bs("1"))).getHeader().getRevision();
+          WatchRecorder r = new WatchRecorder();
+          c.watch().watch(bs("pn/idle"), WatchOption.builder().withProgressNotify().build(), r);
+          WatchResponse p = r.awaitResponses(1, 10_000).get(0);
+          assertEquals(0, p.getEventsCount(), server.name());
+          assertEquals(rev, p.getHeader().getRevision(), server.name());
+        }
+      }
+    }
+  }
+
   /** A namespaced client watches its own key space: keys arrive without the prefix, outsiders unseen. */
   @Test
   void namespacedWatch() throws Exception {
