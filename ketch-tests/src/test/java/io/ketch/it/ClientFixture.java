@@ -39,6 +39,33 @@ final class ClientFixture {
     return out;
   }
 
+  /** The body of one of several concurrent workers, given its index. */
+  interface Worker {
+    void run(int index) throws Exception;
+  }
+
+  /** Runs {@code n} workers on threads of their own, waits (≤ 60 s) for all, returns what they threw. */
+  static List<Throwable> concurrently(int n, Worker worker) throws InterruptedException {
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> threads = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      Thread t = new Thread(() -> {
+        try {
+          worker.run(index);
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }, "worker-" + i);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join(60_000);
+    }
+    return failures;
+  }
+
   static <T> T get(CompletableFuture<T> f) throws Exception {
     return f.get(20, TimeUnit.SECONDS);
   }

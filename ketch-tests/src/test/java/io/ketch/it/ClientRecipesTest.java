@@ -20,7 +20,6 @@ import io.ketch.client.options.Cmp;
 import io.ketch.client.options.GetOption;
 import io.ketch.client.options.Op;
 import io.ketch.client.options.PutOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,36 +46,25 @@ class ClientRecipesTest extends EtcdAndKetch {
         get(c.kv().put(counter, bs("0")));
         AtomicInteger holders = new AtomicInteger();
         AtomicInteger overlap = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        for (int t = 0; t < 4; t++) {
-          Thread th = new Thread(() -> {
-            try (Session s = Session.create(c, 10)) {
-              Mutex m = new Mutex(s, bs("mx/lock"));
-              for (int i = 0; i < 10; i++) {
-                get(m.lock());
-                if (holders.incrementAndGet() > 1) {
-                  overlap.incrementAndGet();
-                }
-                int n = Integer.parseInt(get(c.kv().get(counter)).getKvs(0).getValue().toStringUtf8());
-                boolean ok = get(c.kv().txn().If(m.isOwner())
-                    .then(Op.put(counter, bs(Integer.toString(n + 1)), PutOption.DEFAULT)).commit()).getSucceeded();
-                if (!ok) {
-                  failures.add(new AssertionError("fenced write refused while holding the lock"));
-                }
-                holders.decrementAndGet();
-                get(m.unlock());
+        List<Throwable> failures = ClientFixture.concurrently(4, t -> {
+          try (Session s = Session.create(c, 10)) {
+            Mutex m = new Mutex(s, bs("mx/lock"));
+            for (int i = 0; i < 10; i++) {
+              get(m.lock());
+              if (holders.incrementAndGet() > 1) {
+                overlap.incrementAndGet();
               }
-            } catch (Throwable e) {
-              failures.add(e);
+              int n = Integer.parseInt(get(c.kv().get(counter)).getKvs(0).getValue().toStringUtf8());
+              boolean ok = get(c.kv().txn().If(m.isOwner())
+                  .then(Op.put(counter, bs(Integer.toString(n + 1)), PutOption.DEFAULT)).commit()).getSucceeded();
+              if (!ok) {
+                throw new AssertionError("fenced write refused while holding the lock");
+              }
+              holders.decrementAndGet();
+              get(m.unlock());
             }
-          });
-          threads.add(th);
-          th.start();
-        }
-        for (Thread th : threads) {
-          th.join(60_000);
-        }
+          }
+        });
         assertEquals(List.of(), failures, server.name());
         assertEquals(0, overlap.get(), server.name() + ": two holders at once");
         assertEquals("40", get(c.kv().get(counter)).getKvs(0).getValue().toStringUtf8(), server.name());
@@ -215,34 +203,20 @@ class ClientRecipesTest extends EtcdAndKetch {
           for (int i = 0; i < 5; i++) {
             get(c.kv().put(bs(pfx + i), bs("100")));
           }
-          List<Thread> threads = new ArrayList<>();
-          List<Throwable> failures = new CopyOnWriteArrayList<>();
-          for (int t = 0; t < 4; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
-              try {
-                java.util.Random rnd = new java.util.Random(seed);
-                for (int i = 0; i < 15; i++) {
-                  int from = rnd.nextInt(5);
-                  int to = (from + 1 + rnd.nextInt(4)) % 5;
-                  int amount = 1 + rnd.nextInt(10);
-                  Stm.run(c, iso, tx -> {
-                    int a = Integer.parseInt(tx.get(bs(pfx + from)).toStringUtf8());
-                    int b = Integer.parseInt(tx.get(bs(pfx + to)).toStringUtf8());
-                    tx.put(bs(pfx + from), bs(Integer.toString(a - amount)));
-                    tx.put(bs(pfx + to), bs(Integer.toString(b + amount)));
-                  });
-                }
-              } catch (Throwable e) {
-                failures.add(e);
-              }
-            });
-            threads.add(th);
-            th.start();
-          }
-          for (Thread th : threads) {
-            th.join(60_000);
-          }
+          List<Throwable> failures = ClientFixture.concurrently(4, seed -> {
+            java.util.Random rnd = new java.util.Random(seed);
+            for (int i = 0; i < 15; i++) {
+              int from = rnd.nextInt(5);
+              int to = (from + 1 + rnd.nextInt(4)) % 5;
+              int amount = 1 + rnd.nextInt(10);
+              Stm.run(c, iso, tx -> {
+                int a = Integer.parseInt(tx.get(bs(pfx + from)).toStringUtf8());
+                int b = Integer.parseInt(tx.get(bs(pfx + to)).toStringUtf8());
+                tx.put(bs(pfx + from), bs(Integer.toString(a - amount)));
+                tx.put(bs(pfx + to), bs(Integer.toString(b + amount)));
+              });
+            }
+          });
           assertEquals(List.of(), failures);
           int total = 0;
           for (KeyValue kv : get(c.kv().get(bs(pfx), GetOption.builder().withPrefix().build())).getKvsList()) {
