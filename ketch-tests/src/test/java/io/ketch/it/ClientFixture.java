@@ -66,6 +66,21 @@ final class ClientFixture {
     return failures;
   }
 
+  /**
+   * Polls {@code condition} every 20 ms until it holds or {@code timeoutMs} pass; says whether it
+   * held. Callers assert what they expect afterwards, so a timeout shows the state it ended in.
+   */
+  static boolean waitUntil(java.util.function.BooleanSupplier condition, long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() >= deadline) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
   static <T> T get(CompletableFuture<T> f) throws Exception {
     return f.get(20, TimeUnit.SECONDS);
   }

@@ -130,10 +130,7 @@ class ClientRecipesTest extends EtcdAndKetch {
           get(first.resign());
           waiting.get(10, TimeUnit.SECONDS);
           assertEquals("two", get(second.leader()).getValue().toStringUtf8());
-          long deadline = System.currentTimeMillis() + 10_000;
-          while (observed.size() < 3 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-          }
+          ClientFixture.waitUntil(() -> observed.size() >= 3, 10_000);
           assertEquals(List.of("one", "one-b", "two"), observed, server.name());
           get(second.resign());
           ExecutionException none = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
@@ -167,10 +164,7 @@ class ClientRecipesTest extends EtcdAndKetch {
           }
         })) {
           // the observation is under way once it reported the current leader
-          long started = System.currentTimeMillis() + 10_000;
-          while (observed.isEmpty() && !failed.isDone() && System.currentTimeMillis() < started) {
-            Thread.sleep(20);
-          }
+          ClientFixture.waitUntil(() -> !observed.isEmpty() || failed.isDone(), 10_000);
           assertEquals(List.of("a"), observed, server.name() + " " + failed.getNow(null));
           CompletableFuture<io.ketch.api.v3electionpb.CampaignResponse> second =
               c.election().campaign(bs("svc-el"), s2.leaseId(), bs("b"));
@@ -181,10 +175,7 @@ class ClientRecipesTest extends EtcdAndKetch {
           get(c.election().resign(first));
           io.ketch.api.v3electionpb.LeaderKey next = second.get(10, TimeUnit.SECONDS).getLeader();
           assertEquals("svc-el/" + Long.toHexString(s2.leaseId()), next.getKey().toStringUtf8());
-          long deadline = System.currentTimeMillis() + 10_000;
-          while (observed.size() < 3 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-          }
+          ClientFixture.waitUntil(() -> observed.size() >= 3, 10_000);
           assertEquals(List.of("a", "a2", "b"), observed, server.name() + " " + failed.getNow(null));
           get(c.election().resign(next));
         }

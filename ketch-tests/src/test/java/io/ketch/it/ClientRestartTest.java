@@ -71,10 +71,7 @@ class ClientRestartTest {
       Thread.sleep(2500);
       ketch.start();
       int before = acked.get();
-      long deadline = System.currentTimeMillis() + 20_000;
-      while (acked.get() < before + 50 && System.currentTimeMillis() < deadline) {
-        Thread.sleep(50);
-      }
+      ClientFixture.waitUntil(() -> acked.get() >= before + 50, 20_000);
       stop.set(true);
       writer.join(10_000);
       long last = get(c.kv().put(bs("r/last"), bs("end"))).getHeader().getRevision();

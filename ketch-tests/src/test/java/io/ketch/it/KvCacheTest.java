@@ -129,10 +129,7 @@ class KvCacheTest extends EtcdAndKetch {
         proxy.restore();
         cache.waitForRevision(last).get(20, TimeUnit.SECONDS);
         assertMatchesStore(writer, cache, "cc/", server.name());
-        long deadline = System.currentTimeMillis() + 5000;
-        while (mirror.reloads.isEmpty() && System.currentTimeMillis() < deadline) {
-          Thread.sleep(20);
-        }
+        ClientFixture.waitUntil(() -> !mirror.reloads.isEmpty(), 5000);
         assertEquals(1, mirror.reloads.size(), server.name() + ": one reload");
         assertEquals(Map.of("cc/keep", "3", "cc/new", "1", "cc/late", "1"), mirror.view(), server.name());
       }

@@ -38,11 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class NamingTest extends EtcdAndKetch {
   private static void await(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!cond.getAsBoolean()) {
-      assertTrue(System.currentTimeMillis() < deadline, "timed out waiting for " + what);
-      Thread.sleep(20);
-    }
+    assertTrue(ClientFixture.waitUntil(cond, 10_000), "timed out waiting for " + what);
   }
 
   @Test
