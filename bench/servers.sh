@@ -12,7 +12,7 @@ start_server() {
   if [ "$kind" = etcd ]; then
     /usr/bin/etcd "${flags[@]}" >"$dir/server.log" 2>&1 &
   else
-    java -jar "$root/ketch-server/target/ketch-server.jar" "${flags[@]}" >"$dir/server.log" 2>&1 &
+    "$root/bin/ketch" "${flags[@]}" >"$dir/server.log" 2>&1 &
   fi
   echo $!
 }

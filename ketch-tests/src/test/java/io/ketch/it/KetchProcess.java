@@ -39,7 +39,7 @@ final class KetchProcess implements Endpoint {
     String peer = "http://127.0.0.1:" + peerPort;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     try {
-      List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx512m", "-jar", jar().toString(),
+      List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jar().toString(),
           "--name", "crash", "--data-dir", dir.resolve("data").toString(),
           "--listen-client-urls", client, "--advertise-client-urls", client,
           "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
