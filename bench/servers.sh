@@ -34,4 +34,4 @@ stop_server() {
   rm -rf "$dir"
 }
 
-bench() { java -jar "$root/ketch-cli/target/ketch-bench.jar" --endpoints=127.0.0.1:23790 "$@"; }
+bench() { "$root/bin/ketch-bench" --endpoints=127.0.0.1:23790 "$@"; }
