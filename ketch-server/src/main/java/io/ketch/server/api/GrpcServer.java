@@ -81,7 +81,7 @@ public final class GrpcServer implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .addService(kvService)
             .addService(maintenance)
-            .addService(new WatchService(watchable))
+            .addService(new WatchService(watchable, loops))
             .addService(new LeaseService(kv, raft, keeper, headers))
             .addService(new ClusterGrpc.ClusterImplBase() {})
             .addService(new AuthGrpc.AuthImplBase() {})

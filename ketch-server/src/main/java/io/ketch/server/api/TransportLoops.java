@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The Netty event loops serving client connections. Handlers run on them; answering a call from the
@@ -57,6 +58,16 @@ final class TransportLoops implements AutoCloseable {
       }
     }
     return fallback;
+  }
+
+  /** The loop running the calling thread, or null when the caller is not a loop. */
+  ScheduledExecutorService currentLoop() {
+    for (EventExecutor loop : loops) {
+      if (loop.inEventLoop()) {
+        return loop;
+      }
+    }
+    return null;
   }
 
   @Override

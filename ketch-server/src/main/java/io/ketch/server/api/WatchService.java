@@ -20,15 +20,17 @@ import io.ketch.server.watch.WatchableStore;
  */
 final class WatchService implements BindableService {
   /**
-   * gRPC reports the stream ready while less than this is waiting in the transport. Kept low so that
-   * under load responses wait in the stream buffer, where later events merge into them.
+   * gRPC reports the stream ready while less than this is waiting in the transport: enough for a
+   * round of responses of a stream with many watchers to go out in one send.
    */
-  private static final int READY_THRESHOLD_BYTES = 1024;
+  private static final int READY_THRESHOLD_BYTES = 64 << 10;
 
   private final WatchableStore store;
+  private final TransportLoops loops;
 
-  WatchService(WatchableStore store) {
+  WatchService(WatchableStore store, TransportLoops loops) {
     this.store = store;
+    this.loops = loops;
   }
 
   @Override
@@ -43,7 +45,8 @@ final class WatchService implements BindableService {
 
   private StreamObserver<WatchRequest> watch(StreamObserver<EncodedResponse> responses) {
     ServerCallStreamObserver<EncodedResponse> out = (ServerCallStreamObserver<EncodedResponse>) responses;
-    WatchableStore.Stream stream = store.openStream(out);
+    // the call starts on its connection's event loop: responses are written from there
+    WatchableStore.Stream stream = store.openStream(out, loops.currentLoop());
     out.setOnReadyThreshold(READY_THRESHOLD_BYTES);
     out.setOnReadyHandler(stream::onReady);
     out.setOnCancelHandler(stream::close);

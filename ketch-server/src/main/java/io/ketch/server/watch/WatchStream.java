@@ -7,7 +7,8 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -17,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * One client's Watch stream: the watches it carries and a bounded buffer of responses on their way
  * to the client.
  *
- * <p>The hub thread appends responses in the order the client must see them; a sender thread hands
- * them to gRPC only while the transport is ready, so a client that stops reading fills this buffer
- * and no more. Event responses are refused once the buffer holds {@link #limitBytes} (their watcher
+ * <p>The hub thread appends responses in the order the client must see them; the sender (the event
+ * loop of the client's connection) hands them to gRPC only while the transport is ready, so a client
+ * that stops reading fills this buffer and no more, and at a pace that lets a busy stream's responses
+ * grow rather than multiply (see {@link #PACE_PER_RESPONSE_NANOS}). Event responses are refused once the buffer holds {@link #limitBytes} (their watcher
  * then becomes a victim); control responses (created, canceled, progress) are always taken, as they
  * come one per client request.
  *
@@ -29,8 +31,19 @@ import org.slf4j.LoggerFactory;
  */
 final class WatchStream {
   private static final Logger LOG = LoggerFactory.getLogger(WatchStream.class);
+  /**
+   * Pacing: a send of n responses puts the stream's next send n times this far out (at most
+   * {@link #MAX_PACE_NANOS} from now). A watch response costs mostly per message, for the server and
+   * the client alike, so a busy stream sends at most about a thousand responses a second and each
+   * watcher's response gathers the events of several rounds meanwhile; a stream that was quiet sends
+   * at once.
+   */
+  static final long PACE_PER_RESPONSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  static final long MAX_PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private final ServerCallStreamObserver<EncodedResponse> out;
-  private final Executor sender;
+  private final ScheduledExecutorService sender;
+  /** The earliest time a paced drain may run. */
+  private volatile long nextPacedNanos;
   private final long limitBytes;
   private final Runnable onRoom;
   /** Bytes buffered over every stream (shared with the store, for metrics). */
@@ -52,7 +65,7 @@ final class WatchStream {
   /** A progress request waits until every watcher on the stream is synced (hub thread only). */
   boolean progressRequested;
 
-  WatchStream(ServerCallStreamObserver<EncodedResponse> out, Executor sender, long limitBytes, AtomicLong allQueuedBytes,
+  WatchStream(ServerCallStreamObserver<EncodedResponse> out, ScheduledExecutorService sender, long limitBytes, AtomicLong allQueuedBytes,
       Runnable onRoom) {
     this.out = out;
     this.sender = sender;
@@ -85,7 +98,7 @@ final class WatchStream {
         }
       }
     }
-    schedule();
+    schedulePaced();
     return true;
   }
 
@@ -140,9 +153,9 @@ final class WatchStream {
     return queue.size();
   }
 
-  /** Has the sender send what {@link #offerEvents} appended. */
+  /** Has the sender send what {@link #offerEvents} appended, when the pace allows. */
   void flush() {
-    schedule();
+    schedulePaced();
   }
 
   /** Appends a control response, whatever the buffer holds. */
@@ -190,7 +203,7 @@ final class WatchStream {
 
   /** The transport can take more: called by gRPC. */
   void onReady() {
-    schedule();
+    schedulePaced();
   }
 
   /** Ends the stream: with {@code status} (an error to the client), or silently when it is null. */
@@ -206,14 +219,32 @@ final class WatchStream {
     }
   }
 
+  /** Drains when the stream's pace allows (see {@link #PACE_PER_RESPONSE_NANOS}). */
+  private void schedulePaced() {
+    if (scheduled.compareAndSet(false, true)) {
+      long wait = nextPacedNanos - System.nanoTime();
+      if (wait > 0) {
+        sender.schedule(this::drain, wait, TimeUnit.NANOSECONDS);
+      } else {
+        sender.execute(this::drain);
+      }
+    }
+  }
+
   private void drain() {
     try {
+      int sent = 0;
       while (!ended && out.isReady()) {
         EncodedResponse r = poll();
         if (r == null) {
           break;
         }
         out.onNext(r);
+        sent++;
+      }
+      if (sent > 0) {
+        long now = System.nanoTime();
+        nextPacedNanos = Math.min(Math.max(nextPacedNanos, now) + sent * PACE_PER_RESPONSE_NANOS, now + MAX_PACE_NANOS);
       }
       if (ended) {
         discard();
@@ -236,7 +267,7 @@ final class WatchStream {
       onRoom.run();
     }
     if (ended ? endStatus != null : !isEmpty() && out.isReady()) {
-      schedule();
+      schedulePaced();
     }
   }
 }

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +97,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
 
   private final HistoryCache history;
 
-  private final ExecutorService sender;
+  private final ScheduledExecutorService sender;
   private final Thread hub;
   private volatile boolean running = true;
 
@@ -121,7 +122,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     this.hubRev = kv.currentRevision();
     this.history = new HistoryCache(kv, MAX_REVISIONS_PER_CHUNK);
     AtomicInteger n = new AtomicInteger();
-    this.sender = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+    this.sender = Executors.newScheduledThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ketch-watch-send-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
@@ -149,9 +150,14 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     LockSupport.unpark(hub);
   }
 
-  /** Opens a stream that sends its responses to {@code out}. */
-  public Stream openStream(ServerCallStreamObserver<EncodedResponse> out) {
-    WatchStream s = new WatchStream(out, sender, STREAM_BUFFER_BYTES, bufferedBytes, () -> LockSupport.unpark(hub));
+  /**
+   * Opens a stream that sends its responses to {@code out}, writing them on {@code transport} (the
+   * event loop of the client's connection: its writes then need no hand-off to that loop) or, when it
+   * is null, on the store's own sender threads.
+   */
+  public Stream openStream(ServerCallStreamObserver<EncodedResponse> out, ScheduledExecutorService transport) {
+    WatchStream s = new WatchStream(out, transport != null ? transport : sender, STREAM_BUFFER_BYTES, bufferedBytes,
+        () -> LockSupport.unpark(hub));
     submit(() -> {
       streams.add(s);
       streamCount.set(streams.size());
