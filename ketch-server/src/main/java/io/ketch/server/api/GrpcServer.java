@@ -2,6 +2,7 @@ package io.ketch.server.api;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.ketch.api.etcdserverpb.AuthGrpc;
 import io.ketch.api.etcdserverpb.ClusterGrpc;
@@ -31,6 +32,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class GrpcServer implements AutoCloseable {
   /** etcd allows this much beyond --max-request-bytes for gRPC framing. */
   private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+  /** Netty's buffer leak detector, unless set explicitly (its property takes a level for debugging). */
+  private static final String LEAK_DETECTION_PROPERTY = "io.grpc.netty.shaded.io.netty.leakDetection.level";
+
+  static {
+    if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) {
+      // by default it samples one buffer in 128 with a stack trace: ~1% of a busy server's CPU, for a
+      // check of buffers that only gRPC itself allocates and releases
+      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+    }
+  }
 
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService reads;
