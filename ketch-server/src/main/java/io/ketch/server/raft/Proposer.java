@@ -4,6 +4,9 @@ import io.ketch.server.raft.proto.InternalBatch;
 import io.ketch.server.raft.proto.InternalRequest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -14,9 +17,17 @@ import java.util.function.Function;
  * client writes; each request still gets its own revision and response.
  *
  * <p>Concurrency: any thread may {@link #submit}; at most one thread drains the queue at a time
- * ({@code draining}), and at most {@code maxInFlight} entries are proposed and not yet answered.
+ * ({@code draining}), and at most {@code maxInFlight} entries are proposed and not yet answered,
+ * except for one nudge per stall (below).
+ *
+ * <p>Stalls: Ratis 3.3's apply thread can miss the wake-up for a commit that lands just as it goes to
+ * wait (its signal is kept only for a wait already begun), and then sleeps out its 100 ms poll. With
+ * one entry in flight nothing else would wake it, so every client waits. An entry in flight for
+ * longer than {@value #STALL_MILLIS} ms therefore gets another entry proposed behind it (the
+ * queued requests, or an empty batch): its commit wakes the apply thread, which applies both.
  */
-final class Proposer {
+final class Proposer implements AutoCloseable {
+  static final long STALL_MILLIS = 10;
   private static final int MAX_BATCH_COUNT = 4096;
   private static final int MAX_BATCH_BYTES = 1 << 20;
 
@@ -27,6 +38,10 @@ final class Proposer {
   private final ConcurrentLinkedQueue<InternalRequest> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** When the latest entry was proposed, and the latest one nudged (System.nanoTime()). */
+  private volatile long proposedAt;
+  private volatile long nudgedAt;
+  private final ScheduledExecutorService stallCheck;
 
   /**
    * @param propose replicates one entry; completes when it is committed and applied, or fails
@@ -37,6 +52,34 @@ final class Proposer {
     this.maxInFlight = maxInFlight;
     this.propose = propose;
     this.waiters = waiters;
+    this.stallCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ketch-proposer-stall-check");
+      t.setDaemon(true);
+      return t;
+    });
+    stallCheck.scheduleWithFixedDelay(this::nudgeIfStalled, STALL_MILLIS, STALL_MILLIS / 2, TimeUnit.MILLISECONDS);
+  }
+
+  /** See the class note: proposes one entry past the in-flight limit if the latest has stalled. */
+  private void nudgeIfStalled() {
+    long at = proposedAt;
+    if (inFlight.get() == 0 || at == nudgedAt || System.nanoTime() - at < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+      return;
+    }
+    if (!draining.compareAndSet(false, true)) {
+      return; // someone is proposing: that entry's commit wakes the apply thread anyway
+    }
+    try {
+      if (inFlight.get() > 0 && proposedAt == at) {
+        nudgedAt = at;
+        proposeOne(takeBatch());
+      }
+    } catch (RuntimeException e) {
+      // the replica is shutting down: its requests fail on their own
+    } finally {
+      draining.set(false);
+    }
+    drain();
   }
 
   /** Queues a request (its id already registered with the waiters) for the next entry. */
@@ -78,6 +121,7 @@ final class Proposer {
 
   private void proposeOne(InternalBatch batch) {
     inFlight.incrementAndGet();
+    proposedAt = System.nanoTime();
     CompletableFuture<Void> done;
     try {
       done = propose.apply(batch);
@@ -93,5 +137,10 @@ final class Proposer {
       inFlight.decrementAndGet();
       drain();
     });
+  }
+
+  @Override
+  public void close() {
+    stallCheck.shutdownNow();
   }
 }

@@ -130,6 +130,10 @@ public final class RaftNode implements AutoCloseable {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
     RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false); // ack only after fsync (etcd #14370)
+    // Ratis would log an extra entry with the commit index after every commit: a second append (and
+    // apply) per write. Raft keeps the commit index volatile; a restarted member learns it from the
+    // leader (a single member by committing its first entry of the new term), then applies the rest.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     return p;
   }
 
@@ -268,6 +272,7 @@ public final class RaftNode implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    proposer.close();
     server.close();
   }
 }
