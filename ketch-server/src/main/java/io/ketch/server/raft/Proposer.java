@@ -24,7 +24,8 @@ import java.util.function.Function;
  * wait (its signal is kept only for a wait already begun), and then sleeps out its 100 ms poll. With
  * one entry in flight nothing else would wake it, so every client waits. An entry in flight for
  * longer than {@value #STALL_MILLIS} ms therefore gets another entry proposed behind it (the
- * queued requests, or an empty batch): its commit wakes the apply thread, which applies both.
+ * queued requests, or an empty batch): its commit wakes the apply thread, which applies both. One
+ * nudge at a time: the next waits until some entry completes (a group without quorum gets one).
  */
 final class Proposer implements AutoCloseable {
   static final long STALL_MILLIS = 10;
@@ -38,9 +39,10 @@ final class Proposer implements AutoCloseable {
   private final ConcurrentLinkedQueue<InternalRequest> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** When the latest entry was proposed, and the latest one nudged (System.nanoTime()). */
+  /** When the latest entry was proposed (System.nanoTime()). */
   private volatile long proposedAt;
-  private volatile long nudgedAt;
+  /** A nudge was proposed and no entry has completed since: no further nudge until one does. */
+  private volatile boolean nudged;
   private final ScheduledExecutorService stallCheck;
 
   /**
@@ -63,7 +65,7 @@ final class Proposer implements AutoCloseable {
   /** See the class note: proposes one entry past the in-flight limit if the latest has stalled. */
   private void nudgeIfStalled() {
     long at = proposedAt;
-    if (inFlight.get() == 0 || at == nudgedAt || System.nanoTime() - at < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+    if (inFlight.get() == 0 || nudged || System.nanoTime() - at < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
       return;
     }
     if (!draining.compareAndSet(false, true)) {
@@ -71,11 +73,9 @@ final class Proposer implements AutoCloseable {
     }
     try {
       if (inFlight.get() > 0 && proposedAt == at) {
-        nudgedAt = at;
+        nudged = true;
         proposeOne(takeBatch());
       }
-    } catch (RuntimeException e) {
-      // the replica is shutting down: its requests fail on their own
     } finally {
       draining.set(false);
     }
@@ -134,6 +134,7 @@ final class Proposer implements AutoCloseable {
           waiters.fail(r.getId(), err);
         }
       }
+      nudged = false;
       inFlight.decrementAndGet();
       drain();
     });
