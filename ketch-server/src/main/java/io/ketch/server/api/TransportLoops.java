@@ -52,12 +52,8 @@ final class TransportLoops implements AutoCloseable {
 
   /** The loop running the calling thread, or {@code fallback} when the caller is not a loop. */
   Executor current(Executor fallback) {
-    for (EventExecutor loop : loops) {
-      if (loop.inEventLoop()) {
-        return loop;
-      }
-    }
-    return fallback;
+    Executor loop = currentLoop();
+    return loop != null ? loop : fallback;
   }
 
   /** The loop running the calling thread, or null when the caller is not a loop. */
