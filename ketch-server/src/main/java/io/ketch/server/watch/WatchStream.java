@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * <p>The hub thread appends responses in the order the client must see them; the sender (the event
  * loop of the client's connection) hands them to gRPC only while the transport is ready, so a client
  * that stops reading fills this buffer and no more, and at a pace that lets a busy stream's responses
- * grow rather than multiply (see {@link #PACE_PER_RESPONSE_NANOS}). Event responses are refused once the buffer holds {@link #limitBytes} (their watcher
- * then becomes a victim); control responses (created, canceled, progress) are always taken, as they
- * come one per client request.
+ * grow rather than multiply (see {@link #PACE_PER_RESPONSE_NANOS}). Event responses are refused once
+ * the buffer holds {@link #limitBytes} (their watcher then becomes a victim); control responses
+ * (created, canceled, progress) are always taken, as they come one per client request.
  *
  * <p>An event response for a watcher whose previous event response is still buffered is merged into
  * it (the client gets one larger response instead of two), unless a control response was queued in

@@ -120,9 +120,9 @@ public final class WatchableStore implements EventSink, AutoCloseable {
     kv.addEventSink(this);
     this.hubRev = kv.currentRevision();
     this.history = new HistoryCache(kv, MAX_REVISIONS_PER_CHUNK);
-    AtomicInteger n = new AtomicInteger();
-    this.sender = Executors.newScheduledThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-      Thread t = new Thread(r, "ketch-watch-send-" + n.incrementAndGet());
+    // only for streams not opened on a transport event loop (those send from their loop)
+    this.sender = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ketch-watch-send");
       t.setDaemon(true);
       return t;
     });
@@ -152,7 +152,7 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   /**
    * Opens a stream that sends its responses to {@code out}, writing them on {@code transport} (the
    * event loop of the client's connection: its writes then need no hand-off to that loop) or, when it
-   * is null, on the store's own sender threads.
+   * is null, on the store's own sender thread.
    */
   public Stream openStream(ServerCallStreamObserver<EncodedResponse> out, ScheduledExecutorService transport) {
     WatchStream s = new WatchStream(out, transport != null ? transport : sender, STREAM_BUFFER_BYTES, bufferedBytes,
