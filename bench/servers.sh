@@ -30,7 +30,11 @@ await_server() {
 stop_server() {
   local pid="$1" dir="$2"
   echo "  server cpu: $(awk '{printf "%.2f s", ($14+$15)/100}' "/proc/$pid/stat" 2>/dev/null || echo "? (server gone)") (since start)"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  # not our child (started in a command substitution), so `wait` cannot see it: poll until it is gone,
+  # so the next server finds the ports free (up to 30 s, then it is killed)
+  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
 
