@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * previous answers; clients are spread round-robin over N connections.
  */
 public final class Bench {
+  /** A phase in which no request completes for this long fails the run. */
+  private static final long STALL_SECONDS = 60;
   private final BenchOptions o;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<KVGrpc.KVStub> stubs = new ArrayList<>();
@@ -136,7 +138,17 @@ public final class Bench {
       KVGrpc.KVStub stub = stubs.get(c % stubs.size());
       new Client(op, stub, count, issued, errors, lat, finished).next();
     }
-    finished.await();
+    // a server that stops answering (gone, or stuck in shutdown) must not hang the run: the raw
+    // stubs carry no per-request deadline, so a phase that makes no progress for a minute fails
+    long seen = -1;
+    while (!finished.await(STALL_SECONDS, TimeUnit.SECONDS)) {
+      long now = issued.get();
+      if (now == seen) {
+        System.err.printf("ketch-bench: no response for %d s; giving up%n", STALL_SECONDS);
+        System.exit(1);
+      }
+      seen = now;
+    }
     return errors.get();
   }
 
