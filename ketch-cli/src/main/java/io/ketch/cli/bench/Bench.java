@@ -140,14 +140,13 @@ public final class Bench {
     }
     // a server that stops answering (gone, or stuck in shutdown) must not hang the run: the raw
     // stubs carry no per-request deadline, so a phase that makes no progress for a minute fails
-    long seen = -1;
+    long seen = issued.get();
     while (!finished.await(STALL_SECONDS, TimeUnit.SECONDS)) {
-      long now = issued.get();
-      if (now == seen) {
+      if (issued.get() == seen) {
         System.err.printf("ketch-bench: no response for %d s; giving up%n", STALL_SECONDS);
         System.exit(1);
       }
-      seen = now;
+      seen = issued.get();
     }
     return errors.get();
   }
