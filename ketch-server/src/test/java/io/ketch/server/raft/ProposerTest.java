@@ -1,8 +1,10 @@
 package io.ketch.server.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.google.protobuf.ByteString;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.server.raft.proto.InternalBatch;
 import io.ketch.server.raft.proto.InternalRequest;
@@ -32,7 +34,7 @@ class ProposerTest {
   private InternalRequest request(String key) {
     long id = waiters.register(new CompletableFuture<>());
     return InternalRequest.newBuilder().setId(id)
-        .setPut(PutRequest.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8(key))).build();
+        .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))).build();
   }
 
   @Test
@@ -60,11 +62,11 @@ class ProposerTest {
       // queued request still goes out, past the in-flight limit, once the entry has waited too long
       p.submit(request("b"));
       Proposed nudge = proposed.poll(5, TimeUnit.SECONDS);
-      assertTrue(nudge != null, "a stalled entry got no entry proposed behind it");
+      assertNotNull(nudge, "a stalled entry got no entry proposed behind it");
       assertEquals("b", nudge.batch().getRequests(0).getPut().getKey().toStringUtf8());
       // one nudge at a time, however long the stall
       Proposed again = proposed.poll(200, TimeUnit.MILLISECONDS);
-      assertEquals(null, again, "one nudge until an entry completes");
+      assertNull(again, "one nudge until an entry completes");
       stalled.done().complete(null);
       nudge.done().complete(null);
     }
@@ -76,9 +78,9 @@ class ProposerTest {
       p.submit(request("a"));
       proposed.take();
       Proposed nudge = proposed.poll(5, TimeUnit.SECONDS);
-      assertTrue(nudge != null, "no nudge");
+      assertNotNull(nudge, "no nudge");
       assertEquals(0, nudge.batch().getRequestsCount());
-      assertEquals(null, proposed.poll(200, TimeUnit.MILLISECONDS), "one nudge per stalled entry");
+      assertNull(proposed.poll(200, TimeUnit.MILLISECONDS), "one nudge per stalled entry");
     }
   }
 }
