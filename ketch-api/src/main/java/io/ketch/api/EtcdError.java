@@ -28,7 +28,8 @@ public enum EtcdError {
 
   MEMBER_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: member ID already exist"),
   PEER_URL_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: Peer URLs already exists"),
-  MEMBER_NOT_ENOUGH_STARTED(Status.Code.FAILED_PRECONDITION,
+  /** etcd maps it to a client-side error, so it goes out as a plain error: code UNKNOWN. */
+  MEMBER_NOT_ENOUGH_STARTED(Status.Code.UNKNOWN,
       "etcdserver: re-configuration failed due to not enough started members"),
   MEMBER_BAD_URLS(Status.Code.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
   MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found"),
@@ -66,6 +67,10 @@ public enum EtcdError {
       "etcdserver: request timed out, possibly due to previous leader failure"),
   TIMEOUT_DUE_TO_CONNECTION_LOST(Status.Code.UNAVAILABLE,
       "etcdserver: request timed out, possibly due to connection lost"),
+  TIMEOUT_WAIT_APPLIED_INDEX(Status.Code.UNAVAILABLE,
+      "etcdserver: request timed out, waiting for the applied index took too long"),
+  /** Not in etcd's gRPC table: its MoveLeader sends it as a plain error, code UNKNOWN. */
+  TIMEOUT_LEADER_TRANSFER(Status.Code.UNKNOWN, "etcdserver: request timed out, leader transfer took too long"),
   UNHEALTHY(Status.Code.UNAVAILABLE, "etcdserver: unhealthy cluster"),
   CORRUPT(Status.Code.DATA_LOSS, "etcdserver: corrupt cluster"),
   NOT_SUPPORTED_FOR_LEARNER(Status.Code.UNAVAILABLE, "etcdserver: rpc not supported for learner"),

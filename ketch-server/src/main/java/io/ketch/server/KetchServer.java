@@ -6,10 +6,21 @@ import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
 import io.ketch.server.api.GrpcServer;
 import io.ketch.server.api.Headers;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.cluster.AttributePublisher;
+import io.ketch.server.cluster.Bootstrap;
+import io.ketch.server.cluster.ClusterAdmin;
+import io.ketch.server.cluster.MemberIdentity;
+import io.ketch.server.cluster.MemberIds;
+import io.ketch.server.cluster.Membership;
+import io.ketch.server.cluster.MembershipReconciler;
+import io.ketch.server.cluster.SelfRemoval;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
+import io.ketch.server.peer.PeerClient;
+import io.ketch.server.peer.PeerMethods;
+import io.ketch.server.peer.PeerService;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.RocksBackend;
@@ -21,99 +32,141 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Ketch member: backend, MVCC store, Raft replica and client listeners, started in that order
- * and closed in reverse. Embeddable: tests and other projects start one with {@link #start}.
+ * One Ketch member: backend, MVCC store, Raft replica, membership and client listeners, started in
+ * that order and closed in reverse. Embeddable: tests and other projects start one with
+ * {@link #start}.
  *
- * <p>Data directory layout: {@code member/db} (RocksDB, the backend) and {@code member/raft} (the
- * Ratis log and metadata).
+ * <p>Data directory layout: {@code member/identity} (who this member is), {@code member/db}
+ * (RocksDB, the backend) and {@code member/raft} (the Ratis log and metadata).
  */
 public final class KetchServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KetchServer.class);
   /** How often the leader looks for expired leases and due checkpoints (etcd: 500 ms). */
   private static final Duration LEASE_TICK = Duration.ofMillis(500);
+  /** How often the leader compares Ratis's configuration with the member table. */
+  private static final Duration RECONCILE_EVERY = Duration.ofMillis(200);
+  /** How long a leader waits for a successor when shutting down. */
+  private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(5);
 
-  private final RocksBackend backend;
-  private final KvStore kv;
+  private final List<AutoCloseable> parts;
   private final RaftNode raft;
+  private final Membership membership;
   private final Lessor lessor;
-  private final LeaseKeeper keeper;
   private final WatchableStore watchable;
   private final GrpcServer grpc;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final AtomicBoolean closing = new AtomicBoolean();
 
-  private KetchServer(RocksBackend backend, KvStore kv, RaftNode raft, Lessor lessor, LeaseKeeper keeper,
+  private KetchServer(List<AutoCloseable> parts, RaftNode raft, Membership membership, Lessor lessor,
       WatchableStore watchable, GrpcServer grpc) {
-    this.backend = backend;
-    this.kv = kv;
+    this.parts = parts;
     this.raft = raft;
+    this.membership = membership;
     this.lessor = lessor;
-    this.keeper = keeper;
     this.watchable = watchable;
     this.grpc = grpc;
   }
 
+  /** A member that must not start, with what the operator should do. */
+  public static final class StartException extends Exception {
+    public StartException(String message) {
+      super(message);
+    }
+  }
+
   /** Starts a member and returns once it serves clients. */
-  public static KetchServer start(ServerConfig cfg) throws IOException, InterruptedException {
-    RocksBackend backend = RocksBackend.open(cfg.dataDir().resolve("member").resolve("db"));
-    KvStore kv = null;
-    RaftNode raft = null;
-    LeaseKeeper keeper = null;
-    WatchableStore watchable = null;
+  public static KetchServer start(ServerConfig cfg) throws IOException, InterruptedException, StartException {
+    // closed in reverse order on failure or close
+    List<AutoCloseable> parts = new ArrayList<>();
     try {
+      PeerClient peers = add(parts, new PeerClient());
+      Bootstrap.Plan plan = Bootstrap.plan(cfg, peers, clusterId -> RaftNode.storageExists(cfg.dataDir(), clusterId));
+      MemberIdentity identity = plan.identity();
+      RocksBackend backend = add(parts, RocksBackend.open(cfg.dataDir().resolve("member").resolve("db")));
       Lessor lessor = Lessor.open(backend, System::nanoTime, Lessor.minTtlSeconds(cfg.electionTimeout()),
           cfg.leaseCheckpointInterval());
-      kv = KvStore.open(backend, lessor);
+      KvStore kv = add(parts, KvStore.open(backend, lessor));
+      Membership membership = Membership.load(backend, cfg.maxLearners());
+      if (membership.isRemoved(identity.memberId())) {
+        throw new StartException("the member has been permanently removed from the cluster; the data-dir used by"
+            + " this member must be removed (member " + MemberIds.hex(identity.memberId()) + ")");
+      }
       Applier applier = new Applier(kv, lessor);
-      raft = RaftNode.start(cfg, backend, kv, applier);
+      PeerService peerService = new PeerService();
+      RaftNode raft = add(parts, RaftNode.start(cfg, plan, backend, kv, applier, membership, peerService, peers));
+      if (MemberIdentity.load(cfg.dataDir()) == null) {
+        identity.store(cfg.dataDir());
+      }
+      ClusterAdmin.Proposals proposals = change -> raft.propose(InternalRequest.newBuilder().setMemberChange(change))
+          .thenApply(o -> (Membership.Result) o);
+      ClusterAdmin admin = new ClusterAdmin(identity.clusterId(), membership, raft.groupView(), proposals,
+          cfg.strictReconfigCheck(), () -> System.currentTimeMillis() / 1000);
+      peerService.register(PeerMethods.CLUSTER_INFO, admin::info);
+      MembershipReconciler reconciler = add(parts,
+          new MembershipReconciler(membership, raft.groupView(), identity, proposals));
+      reconciler.start(RECONCILE_EVERY);
+
       raft.awaitReady(30_000);
-      RaftNode r = raft;
-      keeper = new LeaseKeeper(lessor, raft::leading, new LeaseKeeper.Proposals() {
+      // the keeper and the watch layer close before the listeners (open watch streams end with
+      // "server stopped" instead of holding the listeners' shutdown up)
+      LeaseKeeper keeper = new LeaseKeeper(lessor, raft::leading, cfg.electionTimeout(), new LeaseKeeper.Proposals() {
         @Override
         public CompletableFuture<?> revoke(long id) {
-          return r.propose(InternalRequest.newBuilder().setLeaseRevoke(
-              LeaseRevokeRequest.newBuilder().setID(id)));
+          return raft.propose(InternalRequest.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)));
         }
 
         @Override
-        public CompletableFuture<?> checkpoint(
-            List<LeaseCheckpoint> checkpoints) {
-          return r.propose(InternalRequest.newBuilder().setLeaseCheckpoint(
+        public CompletableFuture<?> checkpoint(List<LeaseCheckpoint> checkpoints) {
+          return raft.propose(InternalRequest.newBuilder().setLeaseCheckpoint(
               LeaseCheckpointRequest.newBuilder().addAllCheckpoints(checkpoints)));
         }
       });
-      keeper.start(LEASE_TICK);
       Headers headers = new Headers(raft);
-      watchable = new WatchableStore(kv, headers::of, cfg.watchProgressNotifyInterval().toMillis(),
+      WatchableStore watchable = new WatchableStore(kv, headers::of, cfg.watchProgressNotifyInterval().toMillis(),
           cfg.maxRequestBytes());
       List<InetSocketAddress> addresses = new ArrayList<>();
       for (URI u : cfg.listenClientUrls()) {
         addresses.add(new InetSocketAddress("localhost".equals(u.getHost()) ? "127.0.0.1" : u.getHost(), u.getPort()));
       }
-      GrpcServer grpc = GrpcServer.start(addresses, kv, backend, applier, raft, watchable, keeper, cfg.maxTxnOps(),
-          cfg.maxRequestBytes(), cfg.effectiveQuotaBytes());
-      KetchServer s = new KetchServer(backend, kv, raft, lessor, keeper, watchable, grpc);
-      LOG.info("event=serving name={} client={} data_dir={} revision={}", cfg.name(), grpc.addresses(), cfg.dataDir(),
+      GrpcServer grpc;
+      try {
+        grpc = GrpcServer.start(addresses, new GrpcServer.Parts(kv, backend, applier, raft, watchable, keeper,
+            membership, admin, cfg));
+      } catch (IOException | RuntimeException e) {
+        watchable.close();
+        keeper.close();
+        throw e;
+      }
+      parts.add(grpc);
+      parts.add(watchable);
+      parts.add(keeper);
+      keeper.start(LEASE_TICK);
+      AttributePublisher publisher = add(parts, new AttributePublisher(membership, identity.memberId(), cfg.name(),
+          cfg.advertiseClientUrls().stream().map(URI::toString).toList(), proposals));
+      publisher.start();
+      KetchServer s = new KetchServer(parts, raft, membership, lessor, watchable, grpc);
+      new SelfRemoval(membership, raft.groupView(), s::stopRemoved);
+      LOG.info("event=serving name={} member={} cluster={} client={} data_dir={} revision={}", cfg.name(),
+          MemberIds.hex(identity.memberId()), MemberIds.hex(identity.clusterId()), grpc.addresses(), cfg.dataDir(),
           kv.currentRevision());
       return s;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      if (keeper != null) {
-        keeper.close();
-      }
-      if (watchable != null) {
-        watchable.close();
-      }
-      if (raft != null) {
-        raft.close();
-      }
-      if (kv != null) {
-        kv.close();
-      }
-      backend.close();
+    } catch (Bootstrap.BootstrapException e) {
+      closeAll(parts);
+      throw new StartException(e.getMessage());
+    } catch (IOException | InterruptedException | StartException | RuntimeException e) {
+      closeAll(parts);
       throw e;
     }
+  }
+
+  private static <T extends AutoCloseable> T add(List<AutoCloseable> parts, T part) {
+    parts.add(part);
+    return part;
   }
 
   /** The bound client addresses. */
@@ -131,18 +184,55 @@ public final class KetchServer implements AutoCloseable {
     return lessor;
   }
 
+  /** This member's ID. */
+  public long memberId() {
+    return raft.memberId();
+  }
+
+  /** Completes when the member has stopped: closed, or stopped itself after its removal from the cluster. */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  private void stopRemoved() {
+    closeNow();
+  }
+
+  /**
+   * Stops the member. A leader of a cluster with other voters hands leadership to one of them first
+   * (as etcd does on a clean stop), so clients see a leader change instead of an election timeout.
+   */
   @Override
   public void close() {
-    keeper.close();
-    watchable.close();
-    grpc.close();
-    try {
-      raft.close();
-    } catch (IOException e) {
-      LOG.warn("event=raft-close-failed error={}", e.toString());
+    if (raft.leading() && raft.groupView().latestConfiguration().voters().size() > 1) {
+      try {
+        raft.groupView().handOver(id -> !membership.isRemoved(id), HANDOVER_TIMEOUT)
+            .get(HANDOVER_TIMEOUT.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+        LOG.info("event=leadership-handed-over to={}", MemberIds.hex(raft.leaderId()));
+      } catch (Exception e) {
+        LOG.warn("event=leadership-handover-failed error={}", e.toString());
+      }
     }
-    kv.close();
-    backend.close();
+    closeNow();
+  }
+
+  private void closeNow() {
+    if (!closing.compareAndSet(false, true)) {
+      stopped.join();
+      return;
+    }
+    closeAll(parts);
     LOG.info("event=stopped");
+    stopped.complete(null);
+  }
+
+  private static void closeAll(List<AutoCloseable> parts) {
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      try {
+        parts.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("event=close-failed part={} error={}", parts.get(i).getClass().getSimpleName(), e.toString());
+      }
+    }
   }
 }

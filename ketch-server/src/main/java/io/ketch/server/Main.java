@@ -37,6 +37,8 @@ public final class Main {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ketch-shutdown"));
-    Thread.currentThread().join();
+    // returns when the member stops itself (removed from its cluster) or is stopped by a signal
+    server.stopped().join();
+    System.exit(0);
   }
 }

@@ -5,8 +5,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.ketch.api.etcdserverpb.AuthGrpc;
-import io.ketch.api.etcdserverpb.ClusterGrpc;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.cluster.ClusterAdmin;
+import io.ketch.server.cluster.Membership;
+import io.ketch.server.cluster.proto.MemberRecord;
+import io.ketch.server.config.ServerConfig;
 import io.ketch.server.concurrency.Elections;
 import io.ketch.server.concurrency.KeyChanges;
 import io.ketch.server.concurrency.Locks;
@@ -25,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Cluster,
- * Auth) answer UNIMPLEMENTED, never a made-up success. Handlers run
+ * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Auth)
+ * answer UNIMPLEMENTED, never a made-up success. Handlers run
  * on the transport threads (they never block).
  */
 public final class GrpcServer implements AutoCloseable {
@@ -48,17 +51,25 @@ public final class GrpcServer implements AutoCloseable {
   private final ExecutorService reads;
   private final ExecutorService recipes;
   private final TransportLoops loops;
+  private final NoLeaderMonitor noLeader;
 
-  private GrpcServer(ExecutorService reads, ExecutorService recipes, TransportLoops loops) {
+  private GrpcServer(ExecutorService reads, ExecutorService recipes, TransportLoops loops, NoLeaderMonitor noLeader) {
     this.reads = reads;
     this.recipes = recipes;
     this.loops = loops;
+    this.noLeader = noLeader;
   }
 
+  /** What the services serve from: this member's layers. */
+  public record Parts(KvStore kv, Backend backend, Applier applier, RaftNode raft, WatchableStore watchable,
+      LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config) {}
+
   /** Binds every address and starts serving. */
-  public static GrpcServer start(List<InetSocketAddress> addresses, KvStore kv, Backend backend, Applier applier,
-      RaftNode raft, WatchableStore watchable, LeaseKeeper keeper, int maxTxnOps, long maxRequestBytes, long quotaBytes)
-      throws IOException {
+  public static GrpcServer start(List<InetSocketAddress> addresses, Parts parts) throws IOException {
+    KvStore kv = parts.kv();
+    RaftNode raft = parts.raft();
+    ServerConfig cfg = parts.config();
+    long maxRequestBytes = cfg.maxRequestBytes();
     AtomicInteger n = new AtomicInteger();
     ExecutorService reads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ketch-read-" + n.incrementAndGet());
@@ -71,15 +82,22 @@ public final class GrpcServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    GrpcServer g = new GrpcServer(reads, recipes, loops);
+    NoLeaderMonitor noLeader = new NoLeaderMonitor(() -> raft.leaderId() != 0, cfg.electionTimeout());
+    GrpcServer g = new GrpcServer(reads, recipes, loops, noLeader);
     Headers headers = new Headers(raft);
     KeyChanges changes = new KeyChanges(recipes);
     kv.addEventSink(changes);
-    LocalKvClient local = new LocalKvClient(kv, applier, raft, headers, reads);
+    LocalKvClient local = new LocalKvClient(kv, parts.applier(), raft, headers, reads);
     LockService lock = new LockService(new Locks(local, changes));
     ElectionService election = new ElectionService(new Elections(local, changes, recipes));
-    KvService kvService = new KvService(kv, applier, raft, headers, maxTxnOps, maxRequestBytes, reads, loops);
-    MaintenanceService maintenance = new MaintenanceService(kv, backend, raft, headers, quotaBytes);
+    KvService kvService = new KvService(kv, parts.applier(), raft, headers, cfg.maxTxnOps(), maxRequestBytes, reads,
+        loops);
+    MaintenanceService maintenance = new MaintenanceService(kv, parts.backend(), raft, headers,
+        cfg.effectiveQuotaBytes(), parts.membership());
+    MemberGuard guard = new MemberGuard(() -> raft.leaderId() != 0, () -> {
+      MemberRecord self = parts.membership().member(raft.memberId());
+      return self != null && self.getIsLearner();
+    });
     HealthStatusManager health = new HealthStatusManager();
     try {
       for (InetSocketAddress address : addresses) {
@@ -91,11 +109,12 @@ public final class GrpcServer implements AutoCloseable {
             .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
             .permitKeepAliveTime(1, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
+            .intercept(guard)
             .addService(kvService)
             .addService(maintenance)
-            .addService(new WatchService(watchable, loops))
-            .addService(new LeaseService(kv, raft, keeper, headers))
-            .addService(new ClusterGrpc.ClusterImplBase() {})
+            .addService(new WatchService(parts.watchable(), loops, noLeader))
+            .addService(new LeaseService(kv, raft, parts.keeper(), headers))
+            .addService(new ClusterService(raft, parts.membership(), parts.clusterAdmin(), headers))
             .addService(new AuthGrpc.AuthImplBase() {})
             .addService(lock)
             .addService(election)
@@ -135,6 +154,7 @@ public final class GrpcServer implements AutoCloseable {
         s.shutdownNow();
       }
     }
+    noLeader.close();
     reads.shutdownNow();
     recipes.shutdownNow();
     loops.close();

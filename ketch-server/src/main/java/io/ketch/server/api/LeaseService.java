@@ -18,27 +18,64 @@ import io.ketch.server.lease.LeaseIds;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
+import io.ketch.server.peer.NotLeaderException;
+import io.ketch.server.peer.PeerMethods;
+import io.ketch.server.raft.LeaderCalls;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * etcd's Lease service. Grant and revoke go through Raft (a grant without an ID gets one here, on
  * the proposing member, so every member applies the same ID); keepalives, time-to-live and the
- * lease list are answered by the primary lessor (the leader), as etcd answers them.
+ * lease list are answered by the primary lessor (the leader), as etcd answers them: on any other
+ * member they are forwarded to the leader, and the answer gets this member's header.
  */
 final class LeaseService extends LeaseGrpc.LeaseImplBase {
   private final KvStore kv;
   private final RaftNode raft;
-  private final LeaseKeeper keeper;
   private final LeaseIds ids;
   private final Headers headers;
+  private final Function<LeaseKeepAliveRequest, CompletableFuture<LeaseKeepAliveResponse>> renew;
+  private final Function<LeaseTimeToLiveRequest, CompletableFuture<LeaseTimeToLiveResponse>> timeToLive;
+  private final Function<LeaseLeasesRequest, CompletableFuture<LeaseLeasesResponse>> leases;
 
   LeaseService(KvStore kv, RaftNode raft, LeaseKeeper keeper, Headers headers) {
     this.kv = kv;
     this.raft = raft;
-    this.keeper = keeper;
     this.ids = new LeaseIds(raft.memberId(), System.currentTimeMillis());
     this.headers = headers;
+    LeaderCalls calls = raft.leaderCalls();
+    this.renew = calls.route(PeerMethods.LEASE_RENEW, r -> primary(() -> keeper.renew(r.getID())
+        .thenApply(ttl -> LeaseKeepAliveResponse.newBuilder().setID(r.getID()).setTTL(ttl).build())));
+    this.timeToLive = calls.route(PeerMethods.LEASE_TIME_TO_LIVE, r -> primary(() -> {
+      Lessor.TimeToLive t = keeper.timeToLive(r.getID(), r.getKeys());
+      LeaseTimeToLiveResponse.Builder resp = LeaseTimeToLiveResponse.newBuilder().setID(r.getID());
+      if (t == null) {
+        resp.setTTL(-1); // etcd's answer for a lease it does not know
+      } else {
+        resp.setTTL(t.ttl()).setGrantedTTL(t.grantedTtl()).addAllKeys(t.keys());
+      }
+      return CompletableFuture.completedFuture(resp.build());
+    }));
+    this.leases = calls.route(PeerMethods.LEASE_LEASES, r -> primary(() -> {
+      LeaseLeasesResponse.Builder resp = LeaseLeasesResponse.newBuilder();
+      for (long id : keeper.leases()) {
+        resp.addLeases(LeaseStatus.newBuilder().setID(id));
+      }
+      return CompletableFuture.completedFuture(resp.build());
+    }));
+  }
+
+  /** Runs a primary-only step; a lessor that is not (yet) primary sends the call to the leader. */
+  private static <T> CompletableFuture<T> primary(Supplier<CompletableFuture<T>> step) {
+    try {
+      return step.get();
+    } catch (Lessor.NotPrimaryException e) {
+      return CompletableFuture.failedFuture(new NotLeaderException());
+    }
   }
 
   @Override
@@ -70,66 +107,50 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseTimeToLive(LeaseTimeToLiveRequest r, StreamObserver<LeaseTimeToLiveResponse> out) {
-    Lessor.TimeToLive t;
-    try {
-      t = keeper.timeToLive(r.getID(), r.getKeys());
-    } catch (RuntimeException e) {
-      out.onError(ErrorTable.toStatus(e));
-      return;
-    }
-    LeaseTimeToLiveResponse.Builder resp = LeaseTimeToLiveResponse.newBuilder()
-        .setHeader(headers.of(kv.currentRevision()))
-        .setID(r.getID());
-    if (t == null) {
-      resp.setTTL(-1); // etcd's answer for a lease it does not know
-    } else {
-      resp.setTTL(t.ttl()).setGrantedTTL(t.grantedTtl()).addAllKeys(t.keys());
-    }
-    out.onNext(resp.build());
-    out.onCompleted();
+    timeToLive.apply(r).whenComplete((resp, err) -> Replies.reply(
+        resp == null ? null : resp.toBuilder().setHeader(headers.of(kv.currentRevision())).build(), err, out));
   }
 
   @Override
   public void leaseLeases(LeaseLeasesRequest r, StreamObserver<LeaseLeasesResponse> out) {
-    LeaseLeasesResponse.Builder resp = LeaseLeasesResponse.newBuilder().setHeader(headers.of(kv.currentRevision()));
-    for (long id : keeper.leases()) {
-      resp.addLeases(LeaseStatus.newBuilder().setID(id));
-    }
-    out.onNext(resp.build());
-    out.onCompleted();
+    leases.apply(r).whenComplete((resp, err) -> Replies.reply(
+        resp == null ? null : resp.toBuilder().setHeader(headers.of(kv.currentRevision())).build(), err, out));
   }
 
-  /** Each request renews one lease and is answered in order on the same stream. */
+  /**
+   * Each request renews one lease and is answered in order on the same stream: renewals run one
+   * after another (a follower's go to the leader), each answered before the next starts.
+   */
   @Override
   public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> out) {
     ServerCallStreamObserver<LeaseKeepAliveResponse> call = (ServerCallStreamObserver<LeaseKeepAliveResponse>) out;
     call.setOnCancelHandler(() -> { });
     return new StreamObserver<>() {
+      /** The renewals of this stream in arrival order; each starts when the one before has answered. */
+      private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
       /** Set once the stream was ended with an error; later requests are dropped. */
-      private boolean failed;
+      private volatile boolean failed;
 
       @Override
       public void onNext(LeaseKeepAliveRequest req) {
-        if (failed) {
+        tail = tail.thenCompose(v -> failed || call.isCancelled()
+            ? CompletableFuture.completedFuture(null)
+            : renew.apply(req).handle((resp, err) -> {
+              answer(req, resp, err);
+              return null;
+            }));
+      }
+
+      private synchronized void answer(LeaseKeepAliveRequest req, LeaseKeepAliveResponse resp, Throwable err) {
+        if (failed || call.isCancelled()) {
           return;
         }
-        long ttl;
-        try {
-          ttl = keeper.renew(req.getID());
-        } catch (RuntimeException e) {
+        if (err != null) {
           failed = true;
-          if (!call.isCancelled()) {
-            out.onError(ErrorTable.toStatus(e));
-          }
+          out.onError(ErrorTable.toStatus(err));
           return;
         }
-        if (!call.isCancelled()) {
-          out.onNext(LeaseKeepAliveResponse.newBuilder()
-              .setHeader(headers.of(kv.currentRevision()))
-              .setID(req.getID())
-              .setTTL(ttl)
-              .build());
-        }
+        out.onNext(resp.toBuilder().setHeader(headers.of(kv.currentRevision())).build());
       }
 
       @Override
@@ -139,9 +160,13 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
       @Override
       public void onCompleted() {
-        if (!failed && !call.isCancelled()) {
-          out.onCompleted();
-        }
+        tail = tail.thenRun(() -> {
+          synchronized (this) {
+            if (!failed && !call.isCancelled()) {
+              out.onCompleted();
+            }
+          }
+        });
       }
     };
   }

@@ -7,14 +7,21 @@ import io.ketch.api.etcdserverpb.AlarmResponse;
 import io.ketch.api.etcdserverpb.MaintenanceGrpc;
 import io.ketch.api.etcdserverpb.StatusRequest;
 import io.ketch.api.etcdserverpb.StatusResponse;
+import io.ketch.api.EtcdError;
+import io.ketch.api.etcdserverpb.MoveLeaderRequest;
+import io.ketch.api.etcdserverpb.MoveLeaderResponse;
 import io.ketch.server.Version;
+import io.ketch.server.cluster.Membership;
+import io.ketch.server.cluster.RaftGroupView;
+import io.ketch.server.cluster.proto.MemberRecord;
+import java.util.concurrent.CompletableFuture;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.storage.Backend;
 
 /**
- * etcd's Maintenance service: Status and the alarm list. Defragment, Hash, HashKV, Snapshot,
- * MoveLeader and Downgrade are not built yet and answer UNIMPLEMENTED.
+ * etcd's Maintenance service: Status, the alarm list and MoveLeader. Defragment, Hash, HashKV,
+ * Snapshot and Downgrade are not built yet and answer UNIMPLEMENTED.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final KvStore kv;
@@ -22,8 +29,13 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final RaftNode raft;
   private final Headers headers;
   private final long quotaBytes;
+  private final Membership membership;
+  private final RaftGroupView group;
 
-  MaintenanceService(KvStore kv, Backend backend, RaftNode raft, Headers headers, long quotaBytes) {
+  MaintenanceService(KvStore kv, Backend backend, RaftNode raft, Headers headers, long quotaBytes,
+      Membership membership) {
+    this.membership = membership;
+    this.group = raft.groupView();
     this.kv = kv;
     this.backend = backend;
     this.raft = raft;
@@ -42,10 +54,43 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         .setRaftIndex(raft.commitIndex())
         .setRaftTerm(raft.term())
         .setRaftAppliedIndex(raft.appliedIndex())
-        .setIsLearner(false)
+        .setIsLearner(isLearner())
         .setDbSizeQuota(quotaBytes)
         .build());
     out.onCompleted();
+  }
+
+  private boolean isLearner() {
+    MemberRecord self = membership.member(raft.memberId());
+    return self != null && self.getIsLearner();
+  }
+
+  /**
+   * etcd's MoveLeader: only the leader hands over leadership, to a voting member; the answer comes
+   * once the target leads (etcdctl move-leader sends it to the leader's endpoint).
+   */
+  @Override
+  public void moveLeader(MoveLeaderRequest r, StreamObserver<MoveLeaderResponse> out) {
+    if (raft.leaderId() != raft.memberId()) {
+      out.onError(EtcdError.NOT_LEADER.exception());
+      return;
+    }
+    MemberRecord target = membership.member(r.getTargetID());
+    if (target == null || target.getIsLearner()) {
+      out.onError(EtcdError.BAD_LEADER_TRANSFEREE.exception());
+      return;
+    }
+    long targetId = r.getTargetID();
+    CompletableFuture<Void> moved = targetId == raft.memberId() ? CompletableFuture.completedFuture(null)
+        : group.transferLeadership(targetId, raft.requestTimeout());
+    moved.whenComplete((v, err) -> {
+      if (err != null && raft.leaderId() != targetId) {
+        out.onError(EtcdError.TIMEOUT_LEADER_TRANSFER.exception());
+        return;
+      }
+      out.onNext(MoveLeaderResponse.getDefaultInstance()); // etcd's answer has no header
+      out.onCompleted();
+    });
   }
 
   @Override

@@ -27,10 +27,12 @@ final class WatchService implements BindableService {
 
   private final WatchableStore store;
   private final TransportLoops loops;
+  private final NoLeaderMonitor noLeader;
 
-  WatchService(WatchableStore store, TransportLoops loops) {
+  WatchService(WatchableStore store, TransportLoops loops, NoLeaderMonitor noLeader) {
     this.store = store;
     this.loops = loops;
+    this.noLeader = noLeader;
   }
 
   @Override
@@ -49,7 +51,11 @@ final class WatchService implements BindableService {
     WatchableStore.Stream stream = store.openStream(out, loops.currentLoop());
     out.setOnReadyThreshold(READY_THRESHOLD_BYTES);
     out.setOnReadyHandler(stream::onReady);
-    out.setOnCancelHandler(stream::close);
+    Runnable unwatched = Boolean.TRUE.equals(MemberGuard.REQUIRE_LEADER.get()) ? noLeader.register(stream::end) : () -> { };
+    out.setOnCancelHandler(() -> {
+      unwatched.run();
+      stream.close();
+    });
     return new StreamObserver<>() {
       @Override
       public void onNext(WatchRequest r) {
@@ -63,6 +69,7 @@ final class WatchService implements BindableService {
 
       @Override
       public void onError(Throwable t) {
+        unwatched.run();
         stream.close();
       }
 

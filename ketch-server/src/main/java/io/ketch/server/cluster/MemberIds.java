@@ -19,7 +19,7 @@ public final class MemberIds {
   /** SHA-1 of the sorted, concatenated peer URLs followed by the cluster token; first 8 bytes. */
   public static long memberId(List<URI> peerUrls, String clusterToken) {
     String joined = peerUrls.stream().map(URI::toString).sorted().reduce("", String::concat);
-    return first8(sha1((joined + clusterToken).getBytes(StandardCharsets.UTF_8)));
+    return sha1First8((joined + clusterToken).getBytes(StandardCharsets.UTF_8));
   }
 
   /** SHA-1 of the sorted member IDs (8 bytes big-endian each); first 8 bytes. */
@@ -29,7 +29,7 @@ public final class MemberIds {
     for (long id : ids) {
       b.putLong(id);
     }
-    return first8(sha1(b.array()));
+    return sha1First8(b.array());
   }
 
   /** etcd's hex form of an ID (lower case, no padding). */
@@ -37,15 +37,12 @@ public final class MemberIds {
     return Long.toHexString(id);
   }
 
-  private static byte[] sha1(byte[] in) {
+  /** The first 8 bytes of the SHA-1 of {@code in}, big-endian: how etcd makes every ID. */
+  static long sha1First8(byte[] in) {
     try {
-      return MessageDigest.getInstance("SHA-1").digest(in);
+      return ByteBuffer.wrap(MessageDigest.getInstance("SHA-1").digest(in), 0, 8).getLong();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-1 is required of every JVM", e);
     }
-  }
-
-  private static long first8(byte[] b) {
-    return ByteBuffer.wrap(b, 0, 8).getLong();
   }
 }

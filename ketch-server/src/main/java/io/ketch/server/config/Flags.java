@@ -49,7 +49,10 @@ public final class Flags {
       new Flag("experimental-enable-lease-checkpoint", "true",
           "Checkpoint remaining lease TTLs through the log, so restarts and leader changes keep them (on by default in Ketch)."),
       new Flag("experimental-lease-checkpoint-interval", "5m0s",
-          "Duration of periodic lease checkpoints (only leases that outlive it are checkpointed)."));
+          "Duration of periodic lease checkpoints (only leases that outlive it are checkpointed)."),
+      new Flag("strict-reconfig-check", "true",
+          "Reject reconfiguration requests that would cause quorum loss."),
+      new Flag("experimental-max-learners", "1", "Sets the maximum number of learners that can be available in the cluster membership."));
 
   private Flags() {}
 
@@ -127,9 +130,6 @@ public final class Flags {
     List<URI> advertisePeer = urls("initial-advertise-peer-urls", advertisePeerRaw);
     Map<String, List<URI>> cluster =
         initialCluster(v.getOrDefault("initial-cluster", name + "=" + advertisePeerRaw));
-    if (!cluster.containsKey(name)) {
-      throw new FlagException("couldn't find local name \"" + name + "\" in the initial cluster configuration");
-    }
     String state = v.getOrDefault("initial-cluster-state", "new");
     if (!state.equals("new") && !state.equals("existing")) {
       throw new FlagException("invalid value \"" + state + "\" for flag -initial-cluster-state: valid values are \"new\" or \"existing\"");
@@ -151,6 +151,11 @@ public final class Flags {
     if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
       throw new FlagException("--experimental-lease-checkpoint-interval must be positive");
     }
+    boolean strictReconfig = bool("strict-reconfig-check", v.getOrDefault("strict-reconfig-check", "true"));
+    long maxLearners = number("experimental-max-learners", v.getOrDefault("experimental-max-learners", "1"));
+    if (maxLearners < 1 || maxLearners > Integer.MAX_VALUE) {
+      throw new FlagException("--experimental-max-learners must be at least 1");
+    }
     if (maxRequestBytes <= 0 || maxTxnOps <= 0 || maxTxnOps > Integer.MAX_VALUE || quota < 0) {
       throw new FlagException("--max-request-bytes and --max-txn-ops must be positive, --quota-backend-bytes not negative");
     }
@@ -160,7 +165,8 @@ public final class Flags {
     return new ServerConfig(name, dataDir, listenClient, advertiseClient, listenPeer, advertisePeer, cluster,
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
-        checkpoints ? checkpointInterval : Duration.ZERO);
+        checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners,
+        java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */
@@ -196,7 +202,8 @@ public final class Flags {
     return List.copyOf(out);
   }
 
-  private static Map<String, List<URI>> initialCluster(String raw) throws FlagException {
+  /** Parses an {@code --initial-cluster} value: member name to its peer URLs, in flag order. */
+  public static Map<String, List<URI>> initialCluster(String raw) throws FlagException {
     Map<String, List<URI>> m = new LinkedHashMap<>();
     for (String part : raw.split(",")) {
       int eq = part.indexOf('=');

@@ -5,12 +5,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A member's configuration, from etcd's flags (see {@link Flags} for names, defaults and meaning).
  *
  * @param initialCluster member name to its peer URLs, in flag order
  * @param leaseCheckpointInterval how often remaining lease TTLs are checkpointed; zero: never
+ * @param givenFlags the flags set on the command line or in the environment (the others took their
+ *     defaults)
  */
 public record ServerConfig(
     String name,
@@ -28,7 +31,10 @@ public record ServerConfig(
     Duration heartbeatInterval,
     Duration electionTimeout,
     Duration watchProgressNotifyInterval,
-    Duration leaseCheckpointInterval) {
+    Duration leaseCheckpointInterval,
+    boolean strictReconfigCheck,
+    int maxLearners,
+    Set<String> givenFlags) {
 
   /** etcd's default backend quota, used when --quota-backend-bytes is 0. */
   public static final long DEFAULT_QUOTA_BYTES = 2L << 30;
@@ -38,10 +44,8 @@ public record ServerConfig(
     return quotaBackendBytes > 0 ? quotaBackendBytes : DEFAULT_QUOTA_BYTES;
   }
 
-  /** A copy with other client and peer listeners (tests pick free ports). */
-  public ServerConfig withUrls(List<URI> client, List<URI> peer) {
-    return new ServerConfig(name, dataDir, client, client, peer, peer, Map.of(name, peer),
-        initialClusterState, initialClusterToken, maxRequestBytes, maxTxnOps, quotaBackendBytes,
-        heartbeatInterval, electionTimeout, watchProgressNotifyInterval, leaseCheckpointInterval);
+  /** Whether {@code flag} was set (on the command line or in the environment), not defaulted. */
+  public boolean given(String flag) {
+    return givenFlags.contains(flag);
   }
 }

@@ -33,6 +33,7 @@ public final class LeaseKeeper implements AutoCloseable {
 
   private final Lessor lessor;
   private final BooleanSupplier leading;
+  private final Duration promotionExtension;
   private final Proposals proposals;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "ketch-lessor");
@@ -42,10 +43,13 @@ public final class LeaseKeeper implements AutoCloseable {
 
   /**
    * @param leading whether this member leads and has applied what earlier leaders committed
+   * @param promotionExtension what a new leader adds to every lease's countdown (etcd: the election
+   *     timeout)
    */
-  public LeaseKeeper(Lessor lessor, BooleanSupplier leading, Proposals proposals) {
+  public LeaseKeeper(Lessor lessor, BooleanSupplier leading, Duration promotionExtension, Proposals proposals) {
     this.lessor = lessor;
     this.leading = leading;
+    this.promotionExtension = promotionExtension;
     this.proposals = proposals;
   }
 
@@ -80,21 +84,24 @@ public final class LeaseKeeper implements AutoCloseable {
   }
 
   /**
-   * A keepalive: renews lease {@code id} and returns its TTL, or 0 when it does not exist or has
-   * expired (etcd's answer).
+   * A keepalive: renews lease {@code id} and completes with its TTL, or 0 when it does not exist or
+   * has expired (etcd's answer). When the lease had a checkpointed remaining TTL, the answer waits
+   * until clearing it has been applied (as etcd 3.6 does): otherwise a leader elected right after
+   * could count down from the stale checkpoint and revoke a lease whose keepalive was acknowledged.
    *
    * @throws Lessor.NotPrimaryException when this member does not lead
    */
-  public long renew(long id) {
+  public CompletableFuture<Long> renew(long id) {
     followLeadership();
     Lessor.Renewal r = lessor.renew(id);
     if (r == null) {
-      return 0;
+      return CompletableFuture.completedFuture(0L);
     }
     if (r.clearCheckpoint()) {
-      proposals.checkpoint(List.of(LeaseCheckpoint.newBuilder().setID(id).setRemainingTTL(0).build()));
+      return proposals.checkpoint(List.of(LeaseCheckpoint.newBuilder().setID(id).setRemainingTTL(0).build()))
+          .thenApply(v -> r.ttl());
     }
-    return r.ttl();
+    return CompletableFuture.completedFuture(r.ttl());
   }
 
   /** The lease's TTLs as the primary counts them (see {@link Lessor#timeToLive}); null if unknown. */
@@ -112,7 +119,7 @@ public final class LeaseKeeper implements AutoCloseable {
   private void followLeadership() {
     boolean leads = leading.getAsBoolean();
     if (leads && !lessor.isPrimary()) {
-      lessor.promote();
+      lessor.promote(promotionExtension);
     } else if (!leads && lessor.isPrimary()) {
       lessor.demote();
     }

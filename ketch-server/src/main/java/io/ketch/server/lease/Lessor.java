@@ -185,8 +185,12 @@ public final class Lessor implements KeyLeases {
     return primary;
   }
 
-  /** Starts every lease's countdown from its checkpointed remaining TTL or its full TTL. */
-  public synchronized void promote() {
+  /**
+   * Starts every lease's countdown from its checkpointed remaining TTL or its full TTL, plus
+   * {@code extend}: as etcd's lessor.Promote, a new leader gives every lease the time an election
+   * takes, so clients whose keepalives went to the old leader have time to find the new one.
+   */
+  public synchronized void promote(Duration extend) {
     if (primary) {
       return;
     }
@@ -194,7 +198,7 @@ public final class Lessor implements KeyLeases {
     long now = now();
     for (Lease l : leases.values()) {
       l.revokeProposedAt = -1;
-      startCountdown(l, now, l.startingTtl());
+      startCountdown(l, now + extend.toNanos(), l.startingTtl());
     }
     LOG.info("event=lessor-promoted leases={}", leases.size());
   }

@@ -2,6 +2,7 @@ package io.ketch.server.raft;
 
 import io.ketch.server.apply.Applier;
 import io.ketch.server.apply.EtcdException;
+import io.ketch.server.cluster.Membership;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.MvccException;
 import io.ketch.server.raft.proto.InternalBatch;
@@ -40,6 +41,7 @@ final class KetchStateMachine extends BaseStateMachine {
   private final Backend backend;
   private final KvStore kv;
   private final Applier applier;
+  private final Membership membership;
   private final Waiters waiters;
   private final long proposer;
   /**
@@ -52,14 +54,18 @@ final class KetchStateMachine extends BaseStateMachine {
         t.setDaemon(true);
         return t;
       });
+  /** Which batches have been applied (apply thread only). */
+  private ProposerSessions sessions;
   /** Applied entries and the client requests they carried (apply thread only; read for stats). */
   private volatile long appliedEntries;
   private volatile long appliedRequests;
 
-  KetchStateMachine(Backend backend, KvStore kv, Applier applier, Waiters waiters, long proposer) {
+  KetchStateMachine(Backend backend, KvStore kv, Applier applier, Membership membership, Waiters waiters,
+      long proposer) {
     this.backend = backend;
     this.kv = kv;
     this.applier = applier;
+    this.membership = membership;
     this.waiters = waiters;
     this.proposer = proposer;
   }
@@ -72,6 +78,7 @@ final class KetchStateMachine extends BaseStateMachine {
     if (index >= 0) {
       setLastAppliedTermIndex(TermIndex.valueOf(term, index));
     }
+    sessions = ProposerSessions.load(backend);
     LOG.info("event=state-machine-initialized consistent_index={} term={}", index, term);
   }
 
@@ -87,8 +94,13 @@ final class KetchStateMachine extends BaseStateMachine {
           entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
       List<Object> results = new ArrayList<>(batch.getRequestsCount());
       try (Backend.Batch writes = backend.newBatch()) {
-        for (InternalRequest r : batch.getRequestsList()) {
-          results.add(applyOne(writes, r));
+        if (sessions.firstApply(writes, batch.getProposer(), batch.getSeq())) {
+          for (InternalRequest r : batch.getRequestsList()) {
+            results.add(applyOne(writes, r));
+          }
+        } else {
+          LOG.info("event=duplicate-batch-skipped index={} proposer={} seq={}", index, batch.getProposer(),
+              batch.getSeq());
         }
         writeConsistentIndex(writes, entry.getTerm(), index);
         backend.commit(writes);
@@ -97,7 +109,7 @@ final class KetchStateMachine extends BaseStateMachine {
       updateLastAppliedTermIndex(entry.getTerm(), index);
       appliedEntries++;
       appliedRequests += batch.getRequestsCount();
-      if (batch.getProposer() == proposer) {
+      if (batch.getProposer() == proposer && !results.isEmpty()) {
         responder.execute(() -> {
           for (int i = 0; i < results.size(); i++) {
             waiters.complete(batch.getRequests(i).getId(), results.get(i));
@@ -123,6 +135,7 @@ final class KetchStateMachine extends BaseStateMachine {
         case LEASE_GRANT -> applier.leaseGrant(writes, r.getLeaseGrant());
         case LEASE_REVOKE -> applier.leaseRevoke(writes, r.getLeaseRevoke());
         case LEASE_CHECKPOINT -> applier.leaseCheckpoint(writes, r.getLeaseCheckpoint());
+        case MEMBER_CHANGE -> membership.apply(writes, r.getMemberChange());
         default -> throw new IllegalStateException("empty request in log entry: " + r);
       };
     } catch (EtcdException | MvccException e) {

@@ -34,6 +34,9 @@ final class Proposer implements AutoCloseable {
 
   private final long proposerId;
   private final int maxInFlight;
+  private final long applyTimeoutMillis;
+  /** The number of the next batch (from 1; see ProposerSessions). Taken under {@code draining}. */
+  private long nextSeq = 1;
   private final Function<InternalBatch, CompletableFuture<Void>> propose;
   private final Waiters waiters;
   private final ConcurrentLinkedQueue<InternalRequest> queue = new ConcurrentLinkedQueue<>();
@@ -47,11 +50,14 @@ final class Proposer implements AutoCloseable {
 
   /**
    * @param propose replicates one entry; completes when it is committed and applied, or fails
+   * @param applyTimeout how long the requests of an entry the leader applied may wait for this
+   *     member's own apply (which answers them) before they fail with etcd's timeout
    */
   Proposer(long proposerId, int maxInFlight, Function<InternalBatch, CompletableFuture<Void>> propose,
-      Waiters waiters) {
+      Waiters waiters, java.time.Duration applyTimeout) {
     this.proposerId = proposerId;
     this.maxInFlight = maxInFlight;
+    this.applyTimeoutMillis = applyTimeout.toMillis();
     this.propose = propose;
     this.waiters = waiters;
     this.stallCheck = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -104,7 +110,7 @@ final class Proposer implements AutoCloseable {
   }
 
   private InternalBatch takeBatch() {
-    InternalBatch.Builder b = InternalBatch.newBuilder().setProposer(proposerId);
+    InternalBatch.Builder b = InternalBatch.newBuilder().setProposer(proposerId).setSeq(nextSeq++);
     int bytes = 0;
     InternalRequest r;
     while (b.getRequestsCount() < MAX_BATCH_COUNT && (r = queue.peek()) != null) {
@@ -133,6 +139,14 @@ final class Proposer implements AutoCloseable {
         for (InternalRequest r : batch.getRequestsList()) {
           waiters.fail(r.getId(), err);
         }
+      } else if (batch.getRequestsCount() > 0 && waiters.isWaiting(batch.getRequests(0).getId())) {
+        // normally this member has applied the entry by now or does so soon; one that falls behind
+        // (cut off right after the leader applied) must not keep its clients waiting forever
+        stallCheck.schedule(() -> {
+          for (InternalRequest r : batch.getRequestsList()) {
+            waiters.fail(r.getId(), new io.ketch.server.apply.EtcdException(io.ketch.api.EtcdError.TIMEOUT));
+          }
+        }, applyTimeoutMillis, TimeUnit.MILLISECONDS);
       }
       nudged = false;
       inFlight.decrementAndGet();

@@ -3,10 +3,15 @@ package io.ketch.server.raft;
 import io.ketch.api.EtcdError;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.apply.EtcdException;
+import io.ketch.server.cluster.Bootstrap;
 import io.ketch.server.cluster.MemberIds;
+import io.ketch.server.cluster.Membership;
+import io.ketch.server.cluster.RaftGroupView;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.mvcc.KvStore;
-import io.ketch.server.raft.proto.InternalBatch;
+import io.ketch.server.peer.PeerClient;
+import io.ketch.server.peer.PeerMethods;
+import io.ketch.server.peer.PeerService;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.Backend;
 import java.io.IOException;
@@ -14,16 +19,20 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -41,7 +50,6 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -50,103 +58,133 @@ import org.slf4j.LoggerFactory;
 /**
  * This member's Raft replica, on Apache Ratis: one group per cluster (a single node is a one-member
  * group, on the same write path). State-changing requests are proposed here (batched, see
- * {@link Proposer}) and complete once applied; linearizable reads wait on {@link #readBarrier()}.
+ * {@link Proposer}; forwarded to the leader from other members, see {@link Replicator}) and complete
+ * once applied on this member; linearizable reads wait on {@link #readBarrier()}.
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
   /** One entry in flight: requests arriving meanwhile form the next, larger batch (measured: 24 vs 15 requests per entry at 64 clients, less CPU per put). */
   private static final int MAX_IN_FLIGHT = 1;
-  /** Ratis's request timeout; also how long a read waits for a just-elected leader to become ready. */
-  private static final long REQUEST_TIMEOUT_MILLIS = 10_000;
+  /** Tag of the Ratis group IDs of Ketch clusters ("ketch_ra"); the cluster ID is the other half. */
+  private static final long GROUP_TAG = 0x6b657463685f7261L;
 
   private final long memberId;
   private final long clusterId;
+  private final Duration requestTimeout;
   private final RaftServer server;
   private final RaftServer.Division division;
   private final RaftGroupId groupId;
   private final KetchStateMachine stateMachine;
   private final Waiters waiters;
   private final Proposer proposer;
+  private final Replicator replicator;
   private final ReadBarrier readBarrier;
-  private final ClientId clientId = ClientId.randomId();
-  private final AtomicLong callId = new AtomicLong();
+  private final LeaderCalls leaderCalls;
+  private final RatisGroupView groupView;
+  private final ScheduledExecutorService timer;
+  private final ClientId readClientId = ClientId.randomId();
+  private final AtomicLong readCallId = new AtomicLong();
 
-  private RaftNode(ServerConfig cfg, Backend backend, KvStore kv, Applier applier) throws IOException {
-    Map<String, List<URI>> members = cfg.initialCluster();
-    List<Long> ids = new ArrayList<>();
-    List<RaftPeer> peers = new ArrayList<>();
-    for (var m : members.entrySet()) {
-      long id = MemberIds.memberId(m.getValue(), cfg.initialClusterToken());
-      ids.add(id);
-      URI u = m.getValue().get(0);
-      peers.add(RaftPeer.newBuilder().setId(peerId(id)).setAddress(bindHost(u.getHost()) + ":" + u.getPort()).build());
+  private RaftNode(ServerConfig cfg, Bootstrap.Plan plan, Backend backend, KvStore kv, Applier applier,
+      Membership membership, PeerService peerService, PeerClient peers) throws IOException {
+    this.memberId = plan.identity().memberId();
+    this.clusterId = plan.identity().clusterId();
+    this.requestTimeout = requestTimeout(cfg.electionTimeout());
+    this.groupId = groupId(clusterId);
+    List<RaftPeer> group = new ArrayList<>();
+    for (Bootstrap.Peer p : plan.voters()) {
+      group.add(peer(p, RaftPeerRole.FOLLOWER));
     }
-    this.memberId = MemberIds.memberId(cfg.initialAdvertisePeerUrls(), cfg.initialClusterToken());
-    this.clusterId = MemberIds.clusterId(ids);
-    this.groupId = RaftGroupId.valueOf(new UUID(clusterId, 0x6b657463685f7261L)); // "ketch_ra"
-    RaftGroup group = RaftGroup.valueOf(groupId, peers);
+    for (Bootstrap.Peer p : plan.listeners()) {
+      group.add(peer(p, RaftPeerRole.LISTENER));
+    }
 
     long proposerId = new SecureRandom().nextLong();
     this.waiters = new Waiters();
-    this.stateMachine = new KetchStateMachine(backend, kv, applier, waiters, proposerId);
+    this.stateMachine = new KetchStateMachine(backend, kv, applier, membership, waiters, proposerId);
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ketch-raft-timer");
+      t.setDaemon(true);
+      return t;
+    });
 
-    Path raftDir = cfg.dataDir().resolve("member").resolve("raft");
-    boolean existing = Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
+    Path raftDir = raftDir(cfg.dataDir());
     Files.createDirectories(raftDir);
     URI listen = cfg.listenPeerUrls().get(0);
-    RaftProperties p = properties(cfg, raftDir, bindHost(listen.getHost()), listen.getPort());
+    RaftProperties p = RaftTuning.properties(cfg, raftDir, bindHost(listen.getHost()), listen.getPort(), requestTimeout);
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, peerService);
     this.server = RaftServer.newBuilder()
         .setServerId(peerId(memberId))
-        .setGroup(group)
+        .setGroup(RaftGroup.valueOf(groupId, group))
         .setStateMachine(stateMachine)
         .setProperties(p)
-        .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
+        .setParameters(parameters)
+        .setOption(plan.firstStart() ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
         .build();
     server.start();
     this.division = server.getDivision(groupId);
-    this.proposer = new Proposer(proposerId, MAX_IN_FLIGHT, this::replicate, waiters);
+    this.replicator = new Replicator(this, peers, requestTimeout, timer);
+    this.proposer = new Proposer(proposerId, MAX_IN_FLIGHT, replicator::replicate, waiters, requestTimeout);
     this.readBarrier = new ReadBarrier(this::readIndexRound);
-    LOG.info("event=raft-started member={} cluster={} peers={} recovered={}", MemberIds.hex(memberId),
-        MemberIds.hex(clusterId), peers, existing);
+    this.leaderCalls = new LeaderCalls(this, peers, peerService, requestTimeout, timer);
+    this.groupView = new RatisGroupView(this, peers);
+    peerService.register(PeerMethods.PROPOSE, replicator::serveForwarded);
+    LOG.info("event=raft-started member={} cluster={} group={} first_start={}", MemberIds.hex(memberId),
+        MemberIds.hex(clusterId), group, plan.firstStart());
   }
 
-  /** Starts this member's replica; its state machine applies to {@code kv} through {@code applier}. */
-  public static RaftNode start(ServerConfig cfg, Backend backend, KvStore kv, Applier applier) throws IOException {
-    return new RaftNode(cfg, backend, kv, applier);
+  /** Starts this member's replica as {@code plan} says; its state machine applies through {@code applier}. */
+  public static RaftNode start(ServerConfig cfg, Bootstrap.Plan plan, Backend backend, KvStore kv, Applier applier,
+      Membership membership, PeerService peerService, PeerClient peers) throws IOException {
+    return new RaftNode(cfg, plan, backend, kv, applier, membership, peerService, peers);
   }
 
-  private static RaftProperties properties(ServerConfig cfg, Path dir, String host, int port) {
-    RaftProperties p = new RaftProperties();
-    RaftServerConfigKeys.setStorageDir(p, List.of(dir.toFile()));
-    GrpcConfigKeys.Server.setHost(p, host);
-    GrpcConfigKeys.Server.setPort(p, port);
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("32MB"));
-    long election = Math.max(cfg.electionTimeout().toMillis(), 1000);
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
-    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, false);
-    // entries carry whole request batches: let the log and appender hold the largest one
-    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("9MB"));
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
-    RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false); // ack only after fsync (etcd #14370)
-    // Ratis would log an extra entry with the commit index after every commit: a second append (and
-    // apply) per write. Raft keeps the commit index volatile; a restarted member learns it from the
-    // leader (a single member by committing its first entry of the new term), then applies the rest.
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
-    return p;
+  /** Whether Ratis storage for cluster {@code clusterId} exists in {@code dataDir}. */
+  public static boolean storageExists(Path dataDir, long clusterId) {
+    return Files.isDirectory(raftDir(dataDir).resolve(groupId(clusterId).getUuid().toString()));
   }
 
-  private static RaftPeerId peerId(long memberId) {
+  private static Path raftDir(Path dataDir) {
+    return dataDir.resolve("member").resolve("raft");
+  }
+
+  private static RaftGroupId groupId(long clusterId) {
+    return RaftGroupId.valueOf(new UUID(clusterId, GROUP_TAG));
+  }
+
+  /** etcd's ReqTimeout: how long a request waits for its proposal (5 s plus two election timeouts). */
+  static Duration requestTimeout(Duration electionTimeout) {
+    return Duration.ofSeconds(5).plus(electionTimeout.multipliedBy(2));
+  }
+
+  private static RaftPeer peer(Bootstrap.Peer p, RaftPeerRole role) {
+    return RaftPeer.newBuilder().setId(peerId(p.id())).setAddress(p.address()).setStartupRole(role).build();
+  }
+
+  static RaftPeerId peerId(long memberId) {
     return RaftPeerId.valueOf(MemberIds.hex(memberId));
+  }
+
+  static long memberId(RaftPeerId peer) {
+    return Long.parseUnsignedLong(peer.toString(), 16);
   }
 
   /** The address to bind for a URL host: "localhost" is the loopback address. */
   static String bindHost(String host) {
     return "localhost".equals(host) ? "127.0.0.1" : host;
+  }
+
+  RaftServer server() {
+    return server;
+  }
+
+  RaftServer.Division division() {
+    return division;
+  }
+
+  RaftGroupId groupId() {
+    return groupId;
   }
 
   /**
@@ -161,28 +199,54 @@ public final class RaftNode implements AutoCloseable {
     return f;
   }
 
+  /** The Raft configuration and the leader's view of the members, for the cluster layer. */
+  public RaftGroupView groupView() {
+    return groupView;
+  }
+
+  /** Calls that only the leader answers, from any member. */
+  public LeaderCalls leaderCalls() {
+    return leaderCalls;
+  }
+
   /** Completes when a linearizable read issued now may be served from the local store. */
   public CompletableFuture<Void> readBarrier() {
     return readBarrier.await();
   }
 
-  private CompletableFuture<Void> replicate(InternalBatch batch) {
-    return send(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())),
-        RaftClientRequest.writeRequestType());
-  }
-
   /**
-   * One ReadIndex round, which counts only once this member is not a leader still short of ready (its
-   * term's first entry applied). Ratis answers a one-member group's ReadIndex with the commit index at
-   * once, even in that state, where it still refuses writes; and after a restart that index can lie
-   * below acknowledged writes, as the commit index is not persisted. Checked after the round, so a
-   * candidate that wins meanwhile is caught too: a ready leader has applied every earlier entry, and
-   * the reads released next see at least that. etcd's leader likewise holds ReadIndex until it has
-   * committed in its term. Only the round waits (every read waiting shares it).
+   * One ReadIndex round (on a follower Ratis asks the leader), tried again while there is no leader
+   * or it is not ready, until the request timeout; it counts only once this member is not a leader
+   * still short of ready (its term's first entry applied). Ratis answers a one-member group's
+   * ReadIndex with the commit index at once, even in that state, where it still refuses writes; and
+   * after a restart that index can lie below acknowledged writes, as the commit index is not
+   * persisted. Checked after the round, so a candidate that wins meanwhile is caught too: a ready
+   * leader has applied every earlier entry, and the reads released next see at least that. etcd's
+   * leader likewise holds ReadIndex until it has committed in its term.
    */
   private CompletableFuture<Void> readIndexRound() {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REQUEST_TIMEOUT_MILLIS);
-    return send(Message.EMPTY, RaftClientRequest.readRequestType()).thenCompose(v -> whenNotUnreadyLeader(deadline));
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    readAttempt(System.nanoTime() + requestTimeout.toNanos(), result);
+    return result;
+  }
+
+  private void readAttempt(long deadlineNanos, CompletableFuture<Void> result) {
+    sendRead().thenCompose(v -> whenNotUnreadyLeader(deadlineNanos)).whenComplete((v, err) -> {
+      if (err == null) {
+        result.complete(null);
+        return;
+      }
+      Throwable cause = Replicator.unwrap(err);
+      if (!Replicator.retryable(cause)) {
+        result.completeExceptionally(toEtcd(cause));
+        return;
+      }
+      if (System.nanoTime() - deadlineNanos > 0) {
+        result.completeExceptionally(new EtcdException(leaderId() == 0 ? EtcdError.NO_LEADER : EtcdError.TIMEOUT));
+        return;
+      }
+      timer.schedule(() -> readAttempt(deadlineNanos, result), 20, TimeUnit.MILLISECONDS);
+    });
   }
 
   /** Completes once this member is a follower, a candidate or a ready leader; polls each millisecond. */
@@ -198,48 +262,56 @@ public final class RaftNode implements AutoCloseable {
         .thenCompose(v -> whenNotUnreadyLeader(deadlineNanos));
   }
 
-  private CompletableFuture<Void> send(Message m, RaftClientRequest.Type type) {
+  private CompletableFuture<Void> sendRead() {
     RaftClientRequest req = RaftClientRequest.newBuilder()
-        .setClientId(clientId)
+        .setClientId(readClientId)
         .setServerId(server.getId())
         .setGroupId(groupId)
-        .setCallId(callId.incrementAndGet())
-        .setMessage(m)
-        .setType(type)
+        .setCallId(readCallId.incrementAndGet())
+        .setMessage(Message.EMPTY)
+        .setType(RaftClientRequest.readRequestType())
         .build();
     CompletableFuture<RaftClientReply> reply;
     try {
       reply = server.submitClientRequestAsync(req);
     } catch (IOException e) {
-      return CompletableFuture.failedFuture(toEtcd(e));
+      return CompletableFuture.failedFuture(e);
     }
-    return reply.handle((r, err) -> {
-      if (err != null) {
-        throw new CompletionException(toEtcd(err));
-      }
+    return reply.thenApply(r -> {
       if (!r.isSuccess()) {
-        throw new CompletionException(toEtcd(r.getException()));
+        throw new CompletionException(r.getException());
       }
       return null;
     });
   }
 
+  /**
+   * The error of a request that timed out: "no leader" when there is none (the minority side of a
+   * partition; etcd's own write then fails with a bare "context deadline exceeded"), etcd's "possibly
+   * due to previous leader failure" when the leader changed while it waited, else "request timed out".
+   */
+  EtcdError timeoutError(long leaderAtStart) {
+    long now = leaderId();
+    if (now == 0) {
+      return EtcdError.NO_LEADER;
+    }
+    return now != leaderAtStart ? EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL : EtcdError.TIMEOUT;
+  }
+
   /** Ratis's failures as the etcd errors a client expects. */
   static EtcdException toEtcd(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
+    t = Replicator.unwrap(t);
     if (t instanceof EtcdException e) {
       return e;
     }
     if (t instanceof NotLeaderException || t instanceof LeaderNotReadyException
-        || t instanceof LeaderSteppingDownException) {
+        || t instanceof LeaderSteppingDownException || t instanceof io.ketch.server.peer.NotLeaderException) {
       return new EtcdException(EtcdError.NO_LEADER);
     }
     if (t instanceof AlreadyClosedException) {
       return new EtcdException(EtcdError.STOPPED);
     }
-    if (t instanceof RaftException) {
+    if (t instanceof RaftException || t instanceof IOException) {
       LOG.warn("event=raft-request-failed error={}", t.toString());
       return new EtcdException(EtcdError.TIMEOUT);
     }
@@ -263,7 +335,7 @@ public final class RaftNode implements AutoCloseable {
   /** The leader's member ID, or 0 when there is none. */
   public long leaderId() {
     RaftPeerId leader = division.getInfo().getLeaderId();
-    return leader == null ? 0 : Long.parseUnsignedLong(leader.toString(), 16);
+    return leader == null ? 0 : memberId(leader);
   }
 
   /** Whether this member leads and is ready to serve (its term's first entry is applied). */
@@ -277,6 +349,11 @@ public final class RaftNode implements AutoCloseable {
 
   public long appliedIndex() {
     return stateMachine.getLastAppliedTermIndex().getIndex();
+  }
+
+  /** How long a request may wait for its proposal or read (etcd's ReqTimeout). */
+  public Duration requestTimeout() {
+    return requestTimeout;
   }
 
   /** Waits until this member knows a leader and has applied the entries committed before it. */
@@ -300,5 +377,6 @@ public final class RaftNode implements AutoCloseable {
   public void close() throws IOException {
     proposer.close();
     server.close();
+    timer.shutdownNow();
   }
 }

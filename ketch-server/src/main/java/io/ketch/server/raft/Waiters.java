@@ -33,6 +33,11 @@ final class Waiters {
     }
   }
 
+  /** Whether {@code id} still waits for its result. */
+  boolean isWaiting(long id) {
+    return waiting.containsKey(id);
+  }
+
   /** Fails the waiter of {@code id}, if it still waits. */
   void fail(long id, Throwable t) {
     CompletableFuture<Object> f = waiting.remove(id);

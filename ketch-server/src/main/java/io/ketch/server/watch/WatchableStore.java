@@ -236,6 +236,11 @@ public final class WatchableStore implements EventSink, AutoCloseable {
       s.onReady();
     }
 
+    /** Ends the stream with {@code status} (after what is queued for it), releasing its watchers. */
+    public void end(io.grpc.Status status) {
+      submit(() -> closeStream(s, status));
+    }
+
     /** The client went away: release every watcher of the stream. */
     public void close() {
       submit(() -> closeStream(s, null));

@@ -51,7 +51,6 @@ class FlagsTest {
     assertThrows(Flags.FlagException.class, () -> Flags.parse(new String[] {"--listen-client-urls=localhost"}, Map.of()));
     assertThrows(Flags.FlagException.class, () -> Flags.parse(new String[] {"--initial-cluster-state=maybe"}, Map.of()));
     assertThrows(Flags.FlagException.class, () -> Flags.parse(new String[] {"--name"}, Map.of()));
-    assertThrows(Flags.FlagException.class, () -> Flags.parse(new String[] {"--name=x", "--initial-cluster=y=http://a:1"}, Map.of()));
   }
 
   @Test

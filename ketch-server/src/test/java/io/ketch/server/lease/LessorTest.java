@@ -51,6 +51,7 @@ class LessorTest {
   private KvStore kv;
   private Applier applier;
   private LeaseKeeper keeper;
+  private Duration extension = Duration.ZERO;
 
   @BeforeEach
   void open() {
@@ -63,7 +64,7 @@ class LessorTest {
     kv = KvStore.open(backend, lessor);
     kv.addEventSink((rev, events) -> published.addAll(events));
     applier = new Applier(kv, lessor);
-    keeper = new LeaseKeeper(lessor, leading::get, new LeaseKeeper.Proposals() {
+    keeper = new LeaseKeeper(lessor, leading::get, extension, new LeaseKeeper.Proposals() {
       @Override
       public CompletableFuture<?> revoke(long id) {
         proposedRevokes.add(id);
@@ -129,7 +130,7 @@ class LessorTest {
     assertEquals(List.of(1L), proposedRevokes);
     keeper.tick();
     assertEquals(List.of(1L), proposedRevokes, "a proposed revoke is not proposed again at once");
-    assertEquals(0, keeper.renew(1), "an expired lease cannot be kept alive");
+    assertEquals(0, keeper.renew(1).join(), "an expired lease cannot be kept alive");
     advance(Lessor.REVOKE_RETRY_NANOS / 1e9);
     keeper.tick();
     assertEquals(List.of(1L, 1L), proposedRevokes, "a revoke not applied in time is proposed again");
@@ -146,7 +147,7 @@ class LessorTest {
     assertEquals(1, kv.range("c".getBytes(), null, RangeOptions.ALL).kvs().size());
     assertTrue(kv.range("a".getBytes(), null, RangeOptions.ALL).kvs().isEmpty());
     assertNull(lessor.timeToLive(1, true));
-    assertEquals(0, keeper.renew(1));
+    assertEquals(0, keeper.renew(1).join());
   }
 
   @Test
@@ -154,7 +155,7 @@ class LessorTest {
     keeper.tick();
     grant(7, 10);
     advance(8);
-    assertEquals(10, keeper.renew(7));
+    assertEquals(10, keeper.renew(7).join());
     assertEquals(10, lessor.timeToLive(7, false).ttl());
     advance(8);
     keeper.tick();
@@ -190,7 +191,7 @@ class LessorTest {
     advance(3600);
     keeper.tick();
     assertEquals(List.of(), proposedRevokes);
-    assertThrows(Lessor.NotPrimaryException.class, () -> keeper.renew(3));
+    assertThrows(Lessor.NotPrimaryException.class, () -> keeper.renew(3).join());
     leading.set(true);
     keeper.tick(); // promoted: the countdown starts now, from the full TTL
     assertEquals(List.of(), proposedRevokes);
@@ -198,6 +199,25 @@ class LessorTest {
     advance(5);
     keeper.tick();
     assertEquals(List.of(3L), proposedRevokes);
+  }
+
+  @Test
+  void aNewPrimaryGivesEveryLeaseTheElectionTimeOnTop() {
+    keeper.close();
+    kv.close();
+    extension = Duration.ofSeconds(2);
+    openStores(Duration.ofSeconds(5));
+    leading.set(false);
+    keeper.tick();
+    grant(4, 5);
+    leading.set(true);
+    keeper.tick();
+    advance(6);
+    keeper.tick();
+    assertEquals(List.of(), proposedRevokes, "5 s TTL + 2 s extension: not expired after 6 s");
+    advance(1);
+    keeper.tick();
+    assertEquals(List.of(4L), proposedRevokes);
   }
 
   @Test
@@ -222,7 +242,7 @@ class LessorTest {
     assertEquals(keys("held"), lessor.keysOf(9), "attachments are rebuilt from the key bucket");
     assertEquals(4, lessor.timeToLive(10, false).ttl());
 
-    assertEquals(60, keeper.renew(9));
+    assertEquals(60, keeper.renew(9).join());
     assertEquals(List.of(LeaseCheckpoint.newBuilder().setID(9).setRemainingTTL(0).build()),
         proposedCheckpoints.get(proposedCheckpoints.size() - 1), "a renewal clears the stale checkpoint");
   }

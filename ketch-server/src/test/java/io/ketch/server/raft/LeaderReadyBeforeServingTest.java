@@ -8,10 +8,14 @@ import com.google.protobuf.ByteString;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.PutResponse;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.cluster.Bootstrap;
+import io.ketch.server.cluster.Membership;
 import io.ketch.server.config.Flags;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
+import io.ketch.server.peer.PeerClient;
+import io.ketch.server.peer.PeerService;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.RocksBackend;
 import java.io.IOException;
@@ -68,6 +72,7 @@ class LeaderReadyBeforeServingTest {
     final RocksBackend backend;
     final KvStore kv;
     final RaftNode raft;
+    final PeerClient peers;
 
     Member(Path data) throws Exception {
       String peer = "http://127.0.0.1:" + freePort();
@@ -77,7 +82,10 @@ class LeaderReadyBeforeServingTest {
       backend = RocksBackend.open(data.resolve("member").resolve("db"));
       Lessor lessor = Lessor.open(backend, System::nanoTime, 1, Duration.ZERO);
       kv = KvStore.open(backend, lessor);
-      raft = RaftNode.start(cfg, backend, kv, new Applier(kv, lessor));
+      peers = new PeerClient();
+      Bootstrap.Plan plan = Bootstrap.plan(cfg, peers, id -> RaftNode.storageExists(data, id));
+      raft = RaftNode.start(cfg, plan, backend, kv, new Applier(kv, lessor), Membership.load(backend, 1),
+          new PeerService(), peers);
     }
 
     @Override
@@ -85,6 +93,7 @@ class LeaderReadyBeforeServingTest {
       raft.close();
       kv.close();
       backend.close();
+      peers.close();
     }
   }
 

@@ -28,7 +28,7 @@ class ProposerTest {
       CompletableFuture<Void> done = new CompletableFuture<>();
       proposed.add(new Proposed(batch, done));
       return done;
-    }, waiters);
+    }, waiters, java.time.Duration.ofSeconds(7));
   }
 
   private InternalRequest request(String key) {

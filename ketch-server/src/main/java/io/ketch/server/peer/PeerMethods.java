@@ -1,0 +1,64 @@
+package io.ketch.server.peer;
+
+import io.ketch.api.etcdserverpb.LeaseKeepAliveRequest;
+import io.ketch.api.etcdserverpb.LeaseKeepAliveResponse;
+import io.ketch.api.etcdserverpb.LeaseLeasesRequest;
+import io.ketch.api.etcdserverpb.LeaseLeasesResponse;
+import io.ketch.api.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketch.api.etcdserverpb.LeaseTimeToLiveResponse;
+import io.ketch.api.etcdserverpb.MemberAddRequest;
+import io.ketch.api.etcdserverpb.MemberAddResponse;
+import io.ketch.api.etcdserverpb.MemberPromoteRequest;
+import io.ketch.api.etcdserverpb.MemberPromoteResponse;
+import io.ketch.api.etcdserverpb.MemberRemoveRequest;
+import io.ketch.api.etcdserverpb.MemberRemoveResponse;
+import io.ketch.api.etcdserverpb.MemberUpdateRequest;
+import io.ketch.api.etcdserverpb.MemberUpdateResponse;
+import io.ketch.server.peer.proto.ClusterInfoRequest;
+import io.ketch.server.peer.proto.ClusterInfoResponse;
+import io.ketch.server.peer.proto.ProposeRequest;
+import io.ketch.server.peer.proto.ProposeResponse;
+import java.util.List;
+
+/**
+ * The peer service's methods (etcd serves the same over its peer HTTP handlers): what a member
+ * forwards to the leader, and what a joining member asks.
+ */
+public final class PeerMethods {
+  private PeerMethods() {}
+
+  /** Append a batch of client requests (leader only). */
+  public static final PeerMethod<ProposeRequest, ProposeResponse> PROPOSE =
+      new PeerMethod<>("Propose", ProposeRequest.parser(), ProposeResponse.parser());
+
+  /** Renew a lease (leader only: it runs the countdowns). */
+  public static final PeerMethod<LeaseKeepAliveRequest, LeaseKeepAliveResponse> LEASE_RENEW =
+      new PeerMethod<>("LeaseRenew", LeaseKeepAliveRequest.parser(), LeaseKeepAliveResponse.parser());
+
+  public static final PeerMethod<LeaseTimeToLiveRequest, LeaseTimeToLiveResponse> LEASE_TIME_TO_LIVE =
+      new PeerMethod<>("LeaseTimeToLive", LeaseTimeToLiveRequest.parser(), LeaseTimeToLiveResponse.parser());
+
+  public static final PeerMethod<LeaseLeasesRequest, LeaseLeasesResponse> LEASE_LEASES =
+      new PeerMethod<>("LeaseLeases", LeaseLeasesRequest.parser(), LeaseLeasesResponse.parser());
+
+  /** The cluster's ID, member table and Raft configuration. */
+  public static final PeerMethod<ClusterInfoRequest, ClusterInfoResponse> CLUSTER_INFO =
+      new PeerMethod<>("ClusterInfo", ClusterInfoRequest.parser(), ClusterInfoResponse.parser());
+
+  /** Membership changes, decided on the leader (it knows which members are connected and in sync). */
+  public static final PeerMethod<MemberAddRequest, MemberAddResponse> MEMBER_ADD =
+      new PeerMethod<>("MemberAdd", MemberAddRequest.parser(), MemberAddResponse.parser());
+
+  public static final PeerMethod<MemberRemoveRequest, MemberRemoveResponse> MEMBER_REMOVE =
+      new PeerMethod<>("MemberRemove", MemberRemoveRequest.parser(), MemberRemoveResponse.parser());
+
+  public static final PeerMethod<MemberUpdateRequest, MemberUpdateResponse> MEMBER_UPDATE =
+      new PeerMethod<>("MemberUpdate", MemberUpdateRequest.parser(), MemberUpdateResponse.parser());
+
+  public static final PeerMethod<MemberPromoteRequest, MemberPromoteResponse> MEMBER_PROMOTE =
+      new PeerMethod<>("MemberPromote", MemberPromoteRequest.parser(), MemberPromoteResponse.parser());
+
+  /** Every method, for the service definition. */
+  static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
+      CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE);
+}
