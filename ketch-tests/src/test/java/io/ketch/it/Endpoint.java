@@ -4,7 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 /** A running etcd-compatible server under test: etcd (the oracle) or Ketch. */
-interface Endpoint extends AutoCloseable {
+public interface Endpoint extends AutoCloseable {
   /** A short name for messages ("etcd", "ketch"). */
   String name();
 

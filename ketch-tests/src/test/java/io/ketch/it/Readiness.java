@@ -7,10 +7,10 @@ import io.ketch.api.etcdserverpb.RangeRequest;
 import java.util.concurrent.TimeUnit;
 
 /** Waits until a server answers a linearizable read. */
-final class Readiness {
+public final class Readiness {
   private Readiness() {}
 
-  static void await(Endpoint e, long timeoutMillis, Process process) {
+  public static void await(Endpoint e, long timeoutMillis, Process process) {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     ManagedChannel ch = e.channel();
     try {
@@ -32,7 +32,7 @@ final class Readiness {
     }
   }
 
-  static void sleep(long ms) {
+  public static void sleep(long ms) {
     try {
       Thread.sleep(ms);
     } catch (InterruptedException ie) {

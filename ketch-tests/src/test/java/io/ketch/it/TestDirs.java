@@ -9,10 +9,10 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Temp directories and free loopback ports for servers under test. */
-final class TestDirs {
+public final class TestDirs {
   private TestDirs() {}
 
-  static Path newDir(String prefix) {
+  public static Path newDir(String prefix) {
     try {
       return Files.createTempDirectory(prefix);
     } catch (IOException e) {
@@ -20,8 +20,12 @@ final class TestDirs {
     }
   }
 
-  static void delete(Path dir) {
+  public static void delete(Path dir) {
     if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    if (System.getenv("KETCH_KEEP_TEST_DIRS") != null) {
+      System.err.println("kept for inspection (KETCH_KEEP_TEST_DIRS): " + dir);
       return;
     }
     try (Stream<Path> files = Files.walk(dir)) {
@@ -32,7 +36,7 @@ final class TestDirs {
   }
 
   /** A port free on 127.0.0.1 right now. */
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
       s.setReuseAddress(true);
       return s.getLocalPort();

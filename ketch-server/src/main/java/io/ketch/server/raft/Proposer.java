@@ -35,6 +35,8 @@ final class Proposer implements AutoCloseable {
   private final long proposerId;
   private final int maxInFlight;
   private final long applyTimeoutMillis;
+  /** Whether this member leads: only the leader's own apply thread can miss its wake-up this way. */
+  private final java.util.function.BooleanSupplier leading;
   /** The number of the next batch (from 1; see ProposerSessions). Taken under {@code draining}. */
   private long nextSeq = 1;
   private final Function<InternalBatch, CompletableFuture<Void>> propose;
@@ -50,12 +52,14 @@ final class Proposer implements AutoCloseable {
 
   /**
    * @param propose replicates one entry; completes when it is committed and applied, or fails
+   * @param leading whether this member leads (a forwarded entry is not nudged)
    * @param applyTimeout how long the requests of an entry the leader applied may wait for this
    *     member's own apply (which answers them) before they fail with etcd's timeout
    */
   Proposer(long proposerId, int maxInFlight, Function<InternalBatch, CompletableFuture<Void>> propose,
-      Waiters waiters, java.time.Duration applyTimeout) {
+      Waiters waiters, java.time.Duration applyTimeout, java.util.function.BooleanSupplier leading) {
     this.proposerId = proposerId;
+    this.leading = leading;
     this.maxInFlight = maxInFlight;
     this.applyTimeoutMillis = applyTimeout.toMillis();
     this.propose = propose;
@@ -71,7 +75,8 @@ final class Proposer implements AutoCloseable {
   /** See the class note: proposes one entry past the in-flight limit if the latest has stalled. */
   private void nudgeIfStalled() {
     long at = proposedAt;
-    if (inFlight.get() == 0 || nudged || System.nanoTime() - at < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+    if (inFlight.get() == 0 || nudged || System.nanoTime() - at < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)
+        || !leading.getAsBoolean()) {
       return;
     }
     if (!draining.compareAndSet(false, true)) {

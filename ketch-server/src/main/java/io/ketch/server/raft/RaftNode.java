@@ -125,7 +125,8 @@ public final class RaftNode implements AutoCloseable {
     server.start();
     this.division = server.getDivision(groupId);
     this.replicator = new Replicator(this, peers, requestTimeout, timer);
-    this.proposer = new Proposer(proposerId, MAX_IN_FLIGHT, replicator::replicate, waiters, requestTimeout);
+    this.proposer = new Proposer(proposerId, MAX_IN_FLIGHT, replicator::replicate, waiters, requestTimeout,
+        () -> division.getInfo().isLeader());
     this.readBarrier = new ReadBarrier(this::readIndexRound);
     this.leaderCalls = new LeaderCalls(this, peers, peerService, requestTimeout, timer);
     this.groupView = new RatisGroupView(this, peers);

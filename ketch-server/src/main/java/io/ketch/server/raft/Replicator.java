@@ -97,6 +97,7 @@ final class Replicator {
         result.completeExceptionally(new EtcdException(e));
         return;
       }
+      LOG.debug("event=proposal-retry proposer={} seq={} error={}", proposer, seq, cause.toString());
       long delay = cause instanceof PeerUnavailableException ? 100 : 20;
       timer.schedule(() -> attempt(proposer, seq, bytes, deadline, leaderAtStart, result), delay, TimeUnit.MILLISECONDS);
     });

@@ -28,7 +28,7 @@ class ProposerTest {
       CompletableFuture<Void> done = new CompletableFuture<>();
       proposed.add(new Proposed(batch, done));
       return done;
-    }, waiters, java.time.Duration.ofSeconds(7));
+    }, waiters, java.time.Duration.ofSeconds(7), () -> true);
   }
 
   private InternalRequest request(String key) {

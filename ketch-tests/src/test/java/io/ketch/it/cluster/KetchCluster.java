@@ -1,0 +1,256 @@
+package io.ketch.it.cluster;
+
+import io.grpc.ManagedChannel;
+import io.ketch.api.etcdserverpb.MaintenanceGrpc;
+import io.ketch.api.etcdserverpb.StatusRequest;
+import io.ketch.api.etcdserverpb.StatusResponse;
+import io.ketch.it.TestDirs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Ketch cluster for tests: members as separate processes on loopback, each reaching the others
+ * through its own proxied links ({@link PeerNetwork}), so a test can crash, pause, stop and restart
+ * members and cut links. Started with {@code --initial-cluster-state new}; further slots are wired
+ * for members the test adds later.
+ */
+final class KetchCluster implements AutoCloseable {
+  private final Path dir = TestDirs.newDir("ketch-cluster");
+  private final int size;
+  private final int slots;
+  private final int[] clientPorts;
+  private final int[] peerPorts;
+  private final PeerNetwork network;
+  private final Map<Integer, MemberProcess> members = new HashMap<>();
+  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
+  private final List<String> extraFlags;
+
+  /**
+   * Starts {@code size} members (and wires {@code slots} in all), each with {@code extraFlags}, and
+   * waits until every one serves.
+   */
+  static KetchCluster start(int size, int slots, String... extraFlags) {
+    KetchCluster c = new KetchCluster(size, slots, List.of(extraFlags));
+    try {
+      for (int i = 1; i <= size; i++) {
+        c.member(i).start();
+      }
+      for (int i = 1; i <= size; i++) {
+        c.member(i).awaitServing(90_000);
+      }
+      return c;
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private KetchCluster(int size, int slots, List<String> extraFlags) {
+    this.size = size;
+    this.slots = slots;
+    this.extraFlags = extraFlags;
+    this.clientPorts = new int[slots];
+    this.peerPorts = new int[slots];
+    for (int i = 0; i < slots; i++) {
+      clientPorts[i] = TestDirs.freePort();
+      peerPorts[i] = TestDirs.freePort();
+    }
+    try {
+      network = new PeerNetwork(dir, slots, peerPorts);
+    } catch (IOException e) {
+      TestDirs.delete(dir);
+      throw new UncheckedIOException(e);
+    }
+    List<String> flags = new ArrayList<>(List.of("--initial-cluster", initialCluster(size),
+        "--initial-cluster-token", "ketch-test", "--initial-cluster-state", "new"));
+    flags.addAll(extraFlags);
+    for (int i = 1; i <= size; i++) {
+      members.put(i, newMember(i, flags));
+    }
+  }
+
+  private MemberProcess newMember(int i, List<String> flags) {
+    return new MemberProcess(i, dir.resolve("m" + i), clientPorts[i - 1], peerPorts[i - 1], network.hostsFile(i), flags);
+  }
+
+  /** The --initial-cluster of members 1..n. */
+  String initialCluster(int n) {
+    List<String> parts = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      parts.add("m" + i + "=" + peerUrl(i));
+    }
+    return String.join(",", parts);
+  }
+
+  /** The peer URL of slot {@code i}. */
+  String peerUrl(int i) {
+    return "http://" + PeerNetwork.host(i) + ":" + peerPorts[i - 1];
+  }
+
+  /**
+   * A member for slot {@code i} that joins the running cluster (after the test added it with
+   * MemberAdd), started with {@code --initial-cluster-state existing} and {@code initialCluster}.
+   */
+  MemberProcess joiner(int i, String initialCluster) {
+    List<String> flags = new ArrayList<>(List.of("--initial-cluster", initialCluster,
+        "--initial-cluster-state", "existing"));
+    flags.addAll(extraFlags);
+    MemberProcess m = newMember(i, flags);
+    members.put(i, m);
+    return m;
+  }
+
+  int size() {
+    return size;
+  }
+
+  MemberProcess member(int i) {
+    MemberProcess m = members.get(i);
+    if (m == null) {
+      throw new IllegalArgumentException("no member in slot " + i);
+    }
+    return m;
+  }
+
+  /** The members the cluster has now, in slot order. */
+  List<MemberProcess> members() {
+    List<MemberProcess> out = new ArrayList<>();
+    for (int i = 1; i <= slots; i++) {
+      if (members.containsKey(i)) {
+        out.add(members.get(i));
+      }
+    }
+    return out;
+  }
+
+  PeerNetwork network() {
+    return network;
+  }
+
+  /** Status of member {@code i}, or null when it does not answer within a second. */
+  synchronized StatusResponse status(int i) {
+    ManagedChannel ch = channels.computeIfAbsent(i, k -> member(k).channel());
+    try {
+      return MaintenanceGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
+          .status(StatusRequest.getDefaultInstance());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Waits until a member leads that the running, unpaused members {@code among} agree on; returns
+   * its slot.
+   */
+  int awaitLeader(long timeoutMillis, List<Integer> among) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (System.nanoTime() < deadline) {
+      long leader = 0;
+      boolean agreed = true;
+      for (int i : among) {
+        StatusResponse s = status(i);
+        if (s == null || s.getLeader() == 0 || (leader != 0 && s.getLeader() != leader)) {
+          agreed = false;
+          break;
+        }
+        leader = s.getLeader();
+      }
+      if (agreed && leader != 0) {
+        for (int i : among) {
+          StatusResponse s = status(i);
+          if (s != null && s.getHeader().getMemberId() == leader) {
+            return i;
+          }
+        }
+      }
+      sleep(50);
+    }
+    throw new AssertionError("no leader agreed on by " + among + " within " + timeoutMillis + " ms; cut links: "
+        + network.cutLinks());
+  }
+
+  /** Waits until some member leads, as seen by every running, unpaused member; returns its slot. */
+  int awaitLeader(long timeoutMillis) {
+    List<Integer> live = new ArrayList<>();
+    for (MemberProcess m : members()) {
+      if (m.isAlive() && !m.isPaused()) {
+        live.add(m.index());
+      }
+    }
+    return awaitLeader(timeoutMillis, live);
+  }
+
+  /**
+   * Waits until every running, unpaused member has a leader and has applied what the leader had
+   * committed when the wait began (a member back from a partition or a restart has caught up).
+   */
+  void awaitConverged(long timeoutMillis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    int leader = awaitLeader(timeoutMillis);
+    StatusResponse ls = status(leader);
+    long target = ls == null ? 0 : ls.getRaftIndex();
+    for (MemberProcess m : members()) {
+      if (!m.isAlive() || m.isPaused()) {
+        continue;
+      }
+      while (true) {
+        StatusResponse s = status(m.index());
+        if (s != null && s.getLeader() != 0 && s.getRaftAppliedIndex() >= target) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(m.name() + " did not catch up to index " + target + " within " + timeoutMillis
+              + " ms: " + s + "\n" + logTail(m.index(), 20));
+        }
+        sleep(50);
+      }
+    }
+  }
+
+  /** Member {@code i}'s ID (from its status). */
+  long memberId(int i) {
+    StatusResponse s = status(i);
+    if (s == null) {
+      throw new IllegalStateException("m" + i + " does not answer");
+    }
+    return s.getHeader().getMemberId();
+  }
+
+  /** What member {@code i} logged (for failure messages). */
+  String logTail(int i, int lines) {
+    try {
+      List<String> all = Files.readAllLines(member(i).log());
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    for (ManagedChannel c : channels.values()) {
+      c.shutdownNow();
+    }
+    for (MemberProcess m : members.values()) {
+      m.kill();
+    }
+    network.close();
+    TestDirs.delete(dir);
+  }
+}
