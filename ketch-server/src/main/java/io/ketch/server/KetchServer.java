@@ -205,15 +205,36 @@ public final class KetchServer implements AutoCloseable {
   @Override
   public void close() {
     if (raft.leading() && raft.groupView().latestConfiguration().voters().size() > 1) {
-      try {
-        raft.groupView().handOver(id -> !membership.isRemoved(id), HANDOVER_TIMEOUT)
-            .get(HANDOVER_TIMEOUT.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
-        LOG.info("event=leadership-handed-over to={}", MemberIds.hex(raft.leaderId()));
-      } catch (Exception e) {
-        LOG.warn("event=leadership-handover-failed error={}", e.toString());
-      }
+      handOver();
     }
     closeNow();
+  }
+
+  /**
+   * Hands leadership to the most up-to-date voter and waits until this member has stepped down (Ratis
+   * completes the transfer only once it hears from the new leader, which a member whose address
+   * changed may never do), at most {@link #HANDOVER_TIMEOUT}.
+   */
+  private void handOver() {
+    long deadline = System.nanoTime() + HANDOVER_TIMEOUT.toNanos();
+    CompletableFuture<Void> transfer = raft.groupView().handOver(id -> !membership.isRemoved(id), HANDOVER_TIMEOUT);
+    while (System.nanoTime() < deadline && !transfer.isDone()) {
+      if (raft.leaderId() != raft.memberId()) {
+        LOG.info("event=leadership-handed-over leader={}", MemberIds.hex(raft.leaderId()));
+        return;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    if (transfer.isCompletedExceptionally()) {
+      LOG.warn("event=leadership-handover-failed error={}", transfer.handle((v, e) -> String.valueOf(e)).join());
+    } else {
+      LOG.info("event=leadership-handed-over leader={}", MemberIds.hex(raft.leaderId()));
+    }
   }
 
   private void closeNow() {

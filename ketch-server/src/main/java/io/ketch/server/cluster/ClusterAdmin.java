@@ -123,9 +123,18 @@ public final class ClusterAdmin {
         .setMemberId(raft.memberId())
         .addAllMembers(membership.members())
         .setCommitIndex(raft.leading() ? raft.lastIndex() : 0);
-    conf.voters().forEach((id, address) -> b.addVoters(RaftPeer.newBuilder().setId(id).setAddress(address)));
-    conf.listeners().forEach((id, address) -> b.addListeners(RaftPeer.newBuilder().setId(id).setAddress(address)));
+    for (long id : conf.voters()) {
+      b.addVoters(peer(id));
+    }
+    for (long id : conf.listeners()) {
+      b.addListeners(peer(id));
+    }
     return CompletableFuture.completedFuture(b.build());
+  }
+
+  private RaftPeer peer(long id) {
+    MemberRecord m = membership.member(id);
+    return RaftPeer.newBuilder().setId(id).setAddress(m == null ? "" : MembershipReconciler.address(m)).build();
   }
 
   // ---- etcd's RaftCluster.IsReadyTo* (a member is started once it has a name) ----

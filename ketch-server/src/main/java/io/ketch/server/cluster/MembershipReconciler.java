@@ -5,7 +5,8 @@ import io.ketch.server.cluster.proto.MemberRecord;
 import io.ketch.server.config.Flags;
 import java.net.URI;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -95,20 +96,13 @@ public final class MembershipReconciler implements AutoCloseable {
 
   private void step(RaftGroupView.Configuration conf) {
     long self = raft.memberId();
-    if (membership.isRemoved(self) && conf.voters().containsKey(self)) {
+    if (membership.isRemoved(self) && conf.voters().contains(self)) {
       handOverLeadership();
       return;
     }
-    for (long id : all(conf).keySet()) {
+    for (long id : all(conf)) {
       if (id != self && membership.isRemoved(id)) {
         change("remove " + MemberIds.hex(id), without(conf, id));
-        return;
-      }
-    }
-    for (var e : all(conf).entrySet()) {
-      MemberRecord m = membership.member(e.getKey());
-      if (m != null && !address(m).equals(e.getValue())) {
-        change("move " + MemberIds.hex(m.getId()) + " to " + address(m), with(conf, m, conf.voters().containsKey(m.getId())));
         return;
       }
     }
@@ -120,7 +114,9 @@ public final class MembershipReconciler implements AutoCloseable {
           if (Boolean.TRUE.equals(up)) {
             thread.execute(() -> {
               if (!busy && raft.leading() && conf.equals(raft.configuration())) {
-                change("add listener " + MemberIds.hex(m.getId()), with(conf, m, false));
+                // a voter joins as a voter (Ratis catches it up before it counts); a learner as a listener
+                change("add " + (m.getIsLearner() ? "listener " : "voter ") + MemberIds.hex(m.getId()),
+                    with(conf, m.getId(), !m.getIsLearner()));
               }
             });
           }
@@ -130,10 +126,10 @@ public final class MembershipReconciler implements AutoCloseable {
     }
     Map<Long, RaftGroupView.Progress> progress = raft.progress();
     for (MemberRecord m : membership.members()) {
-      if (!m.getIsLearner() && conf.listeners().containsKey(m.getId())) {
+      if (!m.getIsLearner() && conf.listeners().contains(m.getId())) {
         RaftGroupView.Progress p = progress.get(m.getId());
         if (p != null && p.matchIndex() >= raft.lastIndex() - CATCH_UP_GAP) {
-          change("make " + MemberIds.hex(m.getId()) + " a voter", with(conf, m, true));
+          promote(conf, m.getId());
           return;
         }
       }
@@ -200,35 +196,58 @@ public final class MembershipReconciler implements AutoCloseable {
     });
   }
 
-  private static Map<Long, String> all(RaftGroupView.Configuration conf) {
-    Map<Long, String> all = new LinkedHashMap<>(conf.voters());
-    all.putAll(conf.listeners());
+  /**
+   * A promoted learner becomes a voter, then leadership moves: Ratis 3.3's leader keeps counting a
+   * peer that joined as a listener as "not caught up" after its promotion, and while such a peer is
+   * down the next member added makes the leader drop its log appender for good. A new leader
+   * counts every peer as caught up.
+   */
+  private void promote(RaftGroupView.Configuration conf, long id) {
+    busy = true;
+    String what = "make " + MemberIds.hex(id) + " a voter";
+    LOG.info("event=raft-reconfiguring change=\"{}\"", what);
+    raft.reconfigure(with(conf, id, true))
+        .thenCompose(v -> raft.handOver(x -> !membership.isRemoved(x), TRANSFER_TIMEOUT))
+        .whenComplete((v, err) -> {
+          busy = false;
+          if (err != null) {
+            LOG.warn("event=raft-reconfigure-failed change=\"{}\" error={}", what, err.toString());
+          } else {
+            LOG.info("event=raft-reconfigured change=\"{}\" leader_handed_over=true", what);
+          }
+          wake();
+        });
+  }
+
+  private static Set<Long> all(RaftGroupView.Configuration conf) {
+    Set<Long> all = new LinkedHashSet<>(conf.voters());
+    all.addAll(conf.listeners());
     return all;
   }
 
   private static RaftGroupView.Configuration without(RaftGroupView.Configuration conf, long id) {
-    Map<Long, String> voters = new LinkedHashMap<>(conf.voters());
-    Map<Long, String> listeners = new LinkedHashMap<>(conf.listeners());
+    Set<Long> voters = new LinkedHashSet<>(conf.voters());
+    Set<Long> listeners = new LinkedHashSet<>(conf.listeners());
     voters.remove(id);
     listeners.remove(id);
     return new RaftGroupView.Configuration(voters, listeners);
   }
 
-  private static RaftGroupView.Configuration with(RaftGroupView.Configuration conf, MemberRecord m, boolean voter) {
-    RaftGroupView.Configuration rest = without(conf, m.getId());
-    Map<Long, String> voters = new LinkedHashMap<>(rest.voters());
-    Map<Long, String> listeners = new LinkedHashMap<>(rest.listeners());
-    (voter ? voters : listeners).put(m.getId(), address(m));
+  private static RaftGroupView.Configuration with(RaftGroupView.Configuration conf, long id, boolean voter) {
+    RaftGroupView.Configuration rest = without(conf, id);
+    Set<Long> voters = new LinkedHashSet<>(rest.voters());
+    Set<Long> listeners = new LinkedHashSet<>(rest.listeners());
+    (voter ? voters : listeners).add(id);
     return new RaftGroupView.Configuration(voters, listeners);
   }
 
   /** Where a member's Raft server is reached: its first peer URL's host and port. */
-  static String address(MemberRecord m) {
+  public static String address(MemberRecord m) {
     return Bootstrap.address(URI.create(m.getPeerUrls(0)));
   }
 
-  private static java.util.List<String> hex(Map<Long, String> peers) {
-    return peers.keySet().stream().map(MemberIds::hex).toList();
+  private static java.util.List<String> hex(Set<Long> peers) {
+    return peers.stream().map(MemberIds::hex).toList();
   }
 
   @Override

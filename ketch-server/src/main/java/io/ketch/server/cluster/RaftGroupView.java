@@ -2,6 +2,7 @@ package io.ketch.server.cluster;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongPredicate;
 
@@ -11,10 +12,10 @@ import java.util.function.LongPredicate;
  * configuration and the leadership.
  */
 public interface RaftGroupView {
-  /** A Raft configuration: the voters and the non-voting listeners (learners), by member ID, with addresses. */
-  record Configuration(Map<Long, String> voters, Map<Long, String> listeners) {
+  /** A Raft configuration: the voters and the non-voting listeners (learners), by member ID. */
+  record Configuration(Set<Long> voters, Set<Long> listeners) {
     public boolean contains(long id) {
-      return voters.containsKey(id) || listeners.containsKey(id);
+      return voters.contains(id) || listeners.contains(id);
     }
   }
 
@@ -61,7 +62,7 @@ public interface RaftGroupView {
     Map<Long, Progress> progress = progress();
     long best = 0;
     long bestMatch = -1;
-    for (long id : conf.voters().keySet()) {
+    for (long id : conf.voters()) {
       Progress p = progress.get(id);
       if (id != memberId() && eligible.test(id) && p != null && p.matchIndex() > bestMatch) {
         best = id;

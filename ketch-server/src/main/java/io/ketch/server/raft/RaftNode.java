@@ -6,6 +6,8 @@ import io.ketch.server.apply.EtcdException;
 import io.ketch.server.cluster.Bootstrap;
 import io.ketch.server.cluster.MemberIds;
 import io.ketch.server.cluster.Membership;
+import io.ketch.server.cluster.MembershipReconciler;
+import io.ketch.server.cluster.proto.MemberRecord;
 import io.ketch.server.cluster.RaftGroupView;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.mvcc.KvStore;
@@ -21,7 +23,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -82,6 +86,7 @@ public final class RaftNode implements AutoCloseable {
   private final LeaderCalls leaderCalls;
   private final RatisGroupView groupView;
   private final ScheduledExecutorService timer;
+  private final Runnable unregisterAddresses;
   private final ClientId readClientId = ClientId.randomId();
   private final AtomicLong readCallId = new AtomicLong();
 
@@ -92,12 +97,21 @@ public final class RaftNode implements AutoCloseable {
     this.requestTimeout = requestTimeout(cfg.electionTimeout());
     this.groupId = groupId(clusterId);
     List<RaftPeer> group = new ArrayList<>();
+    Map<Long, String> initialAddresses = new HashMap<>();
     for (Bootstrap.Peer p : plan.voters()) {
-      group.add(peer(p, RaftPeerRole.FOLLOWER));
+      group.add(peer(clusterId, p.id(), RaftPeerRole.FOLLOWER));
+      initialAddresses.put(p.id(), p.address());
     }
     for (Bootstrap.Peer p : plan.listeners()) {
-      group.add(peer(p, RaftPeerRole.LISTENER));
+      group.add(peer(clusterId, p.id(), RaftPeerRole.LISTENER));
+      initialAddresses.put(p.id(), p.address());
     }
+    // peers are reached at their current peer URL from the member table (the bootstrap addresses
+    // until the table knows them)
+    this.unregisterAddresses = PeerAddresses.register(clusterId, id -> {
+      MemberRecord m = membership.member(id);
+      return m != null && m.getPeerUrlsCount() > 0 ? MembershipReconciler.address(m) : initialAddresses.get(id);
+    });
 
     long proposerId = new SecureRandom().nextLong();
     this.waiters = new Waiters();
@@ -159,8 +173,9 @@ public final class RaftNode implements AutoCloseable {
     return Duration.ofSeconds(5).plus(electionTimeout.multipliedBy(2));
   }
 
-  private static RaftPeer peer(Bootstrap.Peer p, RaftPeerRole role) {
-    return RaftPeer.newBuilder().setId(peerId(p.id())).setAddress(p.address()).setStartupRole(role).build();
+  private static RaftPeer peer(long clusterId, long id, RaftPeerRole role) {
+    return RaftPeer.newBuilder().setId(peerId(id)).setAddress(PeerAddresses.target(clusterId, id)).setStartupRole(role)
+        .build();
   }
 
   static RaftPeerId peerId(long memberId) {
@@ -379,5 +394,6 @@ public final class RaftNode implements AutoCloseable {
     proposer.close();
     server.close();
     timer.shutdownNow();
+    unregisterAddresses.run();
   }
 }

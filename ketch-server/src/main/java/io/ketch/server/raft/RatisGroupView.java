@@ -11,7 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.protocol.exceptions.ReconfigurationTimeoutException;
 import org.apache.ratis.server.RaftConfiguration;
 
 /** {@link RaftGroupView} on this member's Ratis division. */
@@ -58,21 +60,21 @@ final class RatisGroupView implements RaftGroupView {
         || conf.getLogEntryIndex() > node.commitIndex()) {
       return null; // a change is under way (joint configuration, or not committed yet)
     }
-    return new Configuration(addresses(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)),
-        addresses(conf.getCurrentPeers(RaftPeerRole.LISTENER)));
+    return new Configuration(ids(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)),
+        ids(conf.getCurrentPeers(RaftPeerRole.LISTENER)));
   }
 
   @Override
   public Configuration latestConfiguration() {
     RaftConfiguration conf = node.division().getRaftConf();
-    return new Configuration(addresses(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)),
-        addresses(conf.getCurrentPeers(RaftPeerRole.LISTENER)));
+    return new Configuration(ids(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)),
+        ids(conf.getCurrentPeers(RaftPeerRole.LISTENER)));
   }
 
-  private static Map<Long, String> addresses(Collection<RaftPeer> peers) {
-    Map<Long, String> out = new LinkedHashMap<>();
+  private static Set<Long> ids(Collection<RaftPeer> peers) {
+    Set<Long> out = new LinkedHashSet<>();
     for (RaftPeer p : peers) {
-      out.put(RaftNode.memberId(p.getId()), p.getAddress());
+      out.add(RaftNode.memberId(p.getId()));
     }
     return out;
   }
@@ -108,23 +110,45 @@ final class RatisGroupView implements RaftGroupView {
     return Map.of();
   }
 
+  /**
+   * Compare-and-set against the configuration in force (Ratis's ADD mode drops existing listeners),
+   * with every peer reached through {@link PeerAddresses}. A change that times out staging a new
+   * peer moves leadership away: Ratis 3.3 then drops the log appenders of peers it counts as not
+   * caught up (promoted listeners among them), and only a new leader replicates to them again.
+   */
   @Override
   public CompletableFuture<Void> reconfigure(Configuration next) {
-    List<RaftPeer> voters = new ArrayList<>();
-    next.voters().forEach((id, address) -> voters.add(peer(id, address)));
-    List<RaftPeer> listeners = new ArrayList<>();
-    next.listeners().forEach((id, address) -> listeners.add(peer(id, address)));
+    RaftConfiguration now = node.division().getRaftConf();
     SetConfigurationRequest req = new SetConfigurationRequest(adminClientId, node.server().getId(), node.groupId(),
         adminCallId.incrementAndGet(), SetConfigurationRequest.Arguments.newBuilder()
-            .setServersInNewConf(voters)
-            .setListenersInNewConf(listeners)
-            .setMode(SetConfigurationRequest.Mode.SET_UNCONDITIONALLY)
+            .setServersInNewConf(peers(next.voters()))
+            .setListenersInNewConf(peers(next.listeners()))
+            .setServersInCurrentConf(new ArrayList<>(now.getCurrentPeers(RaftPeerRole.FOLLOWER)))
+            .setListenersInCurrentConf(new ArrayList<>(now.getCurrentPeers(RaftPeerRole.LISTENER)))
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
             .build());
+    CompletableFuture<Void> f;
     try {
-      return node.server().setConfigurationAsync(req).thenApply(RatisGroupView::successOrThrow);
+      f = node.server().setConfigurationAsync(req).thenApply(RatisGroupView::successOrThrow);
     } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
+      f = CompletableFuture.failedFuture(e);
     }
+    return f.exceptionallyCompose(err -> {
+      if (Replicator.unwrap(err) instanceof ReconfigurationTimeoutException && leading()) {
+        return handOver(id -> true, Duration.ofSeconds(10)).handle((v, e) -> null)
+            .thenCompose(v -> CompletableFuture.failedFuture(err));
+      }
+      return CompletableFuture.failedFuture(err);
+    });
+  }
+
+  private List<RaftPeer> peers(Set<Long> ids) {
+    List<RaftPeer> out = new ArrayList<>();
+    for (long id : ids) {
+      out.add(RaftPeer.newBuilder().setId(RaftNode.peerId(id)).setAddress(PeerAddresses.target(node.clusterId(), id))
+          .build());
+    }
+    return out;
   }
 
   @Override
@@ -142,10 +166,6 @@ final class RatisGroupView implements RaftGroupView {
   public CompletableFuture<Boolean> reachable(String address) {
     return peers.call(address, PeerMethods.CLUSTER_INFO, ClusterInfoRequest.getDefaultInstance(), Duration.ofSeconds(1))
         .handle((r, err) -> err == null);
-  }
-
-  private static RaftPeer peer(long id, String address) {
-    return RaftPeer.newBuilder().setId(RaftNode.peerId(id)).setAddress(address).build();
   }
 
   private static Void successOrThrow(RaftClientReply r) {
