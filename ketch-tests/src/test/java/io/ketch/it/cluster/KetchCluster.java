@@ -31,13 +31,24 @@ final class KetchCluster implements AutoCloseable {
   private final Map<Integer, MemberProcess> members = new HashMap<>();
   private final Map<Integer, ManagedChannel> channels = new HashMap<>();
   private final List<String> extraFlags;
+  /** Whether peer URLs name 127.0.0.1 directly (no proxied links): as an etcd cluster would be started. */
+  private final boolean direct;
 
   /**
    * Starts {@code size} members (and wires {@code slots} in all), each with {@code extraFlags}, and
    * waits until every one serves.
    */
   static KetchCluster start(int size, int slots, String... extraFlags) {
-    KetchCluster c = new KetchCluster(size, slots, List.of(extraFlags));
+    return start(false, size, slots, extraFlags);
+  }
+
+  /**
+   * As {@link #start(int, int, String...)}; with {@code direct} the members advertise
+   * {@code http://127.0.0.1:<port>} peer URLs and reach each other without the proxied links (no
+   * partitions then), as an etcd cluster started with the same flags would.
+   */
+  static KetchCluster start(boolean direct, int size, int slots, String... extraFlags) {
+    KetchCluster c = new KetchCluster(direct, size, slots, List.of(extraFlags));
     try {
       for (int i = 1; i <= size; i++) {
         c.member(i).start();
@@ -52,7 +63,8 @@ final class KetchCluster implements AutoCloseable {
     }
   }
 
-  private KetchCluster(int size, int slots, List<String> extraFlags) {
+  private KetchCluster(boolean direct, int size, int slots, List<String> extraFlags) {
+    this.direct = direct;
     this.size = size;
     this.slots = slots;
     this.extraFlags = extraFlags;
@@ -77,7 +89,19 @@ final class KetchCluster implements AutoCloseable {
   }
 
   private MemberProcess newMember(int i, List<String> flags) {
-    return new MemberProcess(i, dir.resolve("m" + i), clientPorts[i - 1], peerPorts[i - 1], network.hostsFile(i), flags);
+    return new MemberProcess(i, dir.resolve("m" + i), clientPorts[i - 1], peerPorts[i - 1], peerUrl(i),
+        network.hostsFile(i), flags);
+  }
+
+  /**
+   * Member {@code i} (stopped) moved to the peer URL of slot {@code to} (after MemberUpdate gave it
+   * that URL): same name, data and client port, listening on slot {@code to}'s peer port.
+   */
+  MemberProcess moved(int i, int to, List<String> flags) {
+    MemberProcess m = new MemberProcess(i, dir.resolve("m" + i), clientPorts[i - 1], peerPorts[to - 1], peerUrl(to),
+        network.hostsFile(i), flags);
+    members.put(i, m);
+    return m;
   }
 
   /** The --initial-cluster of members 1..n. */
@@ -91,7 +115,17 @@ final class KetchCluster implements AutoCloseable {
 
   /** The peer URL of slot {@code i}. */
   String peerUrl(int i) {
-    return "http://" + PeerNetwork.host(i) + ":" + peerPorts[i - 1];
+    return "http://" + (direct ? "127.0.0.1" : PeerNetwork.host(i)) + ":" + peerPorts[i - 1];
+  }
+
+  /** The peer port of slot {@code i}. */
+  int peerPort(int i) {
+    return peerPorts[i - 1];
+  }
+
+  /** The client port of slot {@code i}. */
+  int clientPort(int i) {
+    return clientPorts[i - 1];
   }
 
   /**

@@ -22,20 +22,23 @@ final class MemberProcess implements Endpoint {
   private final Path dir;
   private final int clientPort;
   private final int peerPort;
+  private final String peerUrl;
   private final Path hostsFile;
   private final List<String> flags;
   private Process process;
   private boolean paused;
 
   /**
+   * @param peerUrl the peer URL it advertises (through the test network, or 127.0.0.1 directly)
    * @param flags the member's flags after the fixed ones (name, data dir, URLs): the cluster's
    *     bootstrap flags and any extra
    */
-  MemberProcess(int index, Path dir, int clientPort, int peerPort, Path hostsFile, List<String> flags) {
+  MemberProcess(int index, Path dir, int clientPort, int peerPort, String peerUrl, Path hostsFile, List<String> flags) {
     this.index = index;
     this.dir = dir;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
+    this.peerUrl = peerUrl;
     this.hostsFile = hostsFile;
     this.flags = List.copyOf(flags);
   }
@@ -44,9 +47,9 @@ final class MemberProcess implements Endpoint {
     return index;
   }
 
-  /** The peer URL this member advertises (through the test network). */
+  /** The peer URL this member advertises. */
   String peerUrl() {
-    return "http://" + PeerNetwork.host(index) + ":" + peerPort;
+    return peerUrl;
   }
 
   /** Starts the process; does not wait for it to serve (see {@link #awaitServing}). */
