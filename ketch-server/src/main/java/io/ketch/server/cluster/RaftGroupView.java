@@ -29,6 +29,9 @@ public interface RaftGroupView {
 
   long memberId();
 
+  /** Whether this member's Raft replica still runs (Ratis closes it once it finds itself removed). */
+  boolean running();
+
   /** Whether this member leads and is ready (its term's first entry applied). */
   boolean leading();
 

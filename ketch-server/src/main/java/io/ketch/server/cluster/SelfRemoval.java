@@ -8,8 +8,11 @@ import org.slf4j.LoggerFactory;
 /**
  * What a member does once it applies its own removal from the member table: it keeps its Raft
  * server running until the leader has taken it out of the Raft configuration (a two-member
- * cluster cannot commit that change without it), at most {@link #LINGER}, then stops, as etcd's
- * removed member does ("the member has been permanently removed from the cluster").
+ * cluster cannot commit that change without it), then stops, as etcd's removed member does ("the
+ * member has been permanently removed from the cluster"). It knows it is out when its
+ * configuration no longer lists it, when Ratis has closed its replica (a removed follower finds
+ * itself outside the configuration at its next election timeout), or at once when it is a learner
+ * (no quorum needs it); and it stops after {@link #LINGER} in any case.
  */
 public final class SelfRemoval {
   private static final Logger LOG = LoggerFactory.getLogger(SelfRemoval.class);
@@ -38,7 +41,7 @@ public final class SelfRemoval {
     long deadline = System.nanoTime() + LINGER.toNanos();
     while (System.nanoTime() < deadline) {
       RaftGroupView.Configuration conf = raft.latestConfiguration();
-      if (!conf.contains(raft.memberId())) {
+      if (!conf.contains(raft.memberId()) || conf.listeners().contains(raft.memberId()) || !raft.running()) {
         break;
       }
       try {

@@ -48,6 +48,11 @@ final class RatisGroupView implements RaftGroupView {
   }
 
   @Override
+  public boolean running() {
+    return node.division().getInfo().isAlive();
+  }
+
+  @Override
   public boolean leading() {
     return node.leading();
   }
