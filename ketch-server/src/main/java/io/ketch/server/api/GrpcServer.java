@@ -93,7 +93,7 @@ public final class GrpcServer implements AutoCloseable {
     KvService kvService = new KvService(kv, parts.applier(), raft, headers, cfg.maxTxnOps(), maxRequestBytes, reads,
         loops);
     MaintenanceService maintenance = new MaintenanceService(kv, parts.backend(), raft, headers,
-        cfg.effectiveQuotaBytes(), parts.membership());
+        cfg.effectiveQuotaBytes(), parts.membership(), reads);
     MemberGuard guard = new MemberGuard(() -> raft.leaderId() != 0, () -> {
       MemberRecord self = parts.membership().member(raft.memberId());
       return self != null && self.getIsLearner();

@@ -4,6 +4,10 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.etcdserverpb.AlarmRequest;
 import io.ketch.api.etcdserverpb.AlarmResponse;
+import io.ketch.api.etcdserverpb.HashKVRequest;
+import io.ketch.api.etcdserverpb.HashKVResponse;
+import io.ketch.api.etcdserverpb.HashRequest;
+import io.ketch.api.etcdserverpb.HashResponse;
 import io.ketch.api.etcdserverpb.MaintenanceGrpc;
 import io.ketch.api.etcdserverpb.StatusRequest;
 import io.ketch.api.etcdserverpb.StatusResponse;
@@ -15,12 +19,15 @@ import io.ketch.server.cluster.Membership;
 import io.ketch.server.cluster.RaftGroupView;
 import io.ketch.server.cluster.proto.MemberRecord;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import io.ketch.server.mvcc.KvHash;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.storage.Backend;
+import io.ketch.server.storage.BackendHash;
 
 /**
- * etcd's Maintenance service: Status, the alarm list and MoveLeader. Defragment, Hash, HashKV,
+ * etcd's Maintenance service: Status, the alarm list, MoveLeader, HashKV and Hash. Defragment,
  * Snapshot and Downgrade are not built yet and answer UNIMPLEMENTED.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
@@ -31,9 +38,12 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final long quotaBytes;
   private final Membership membership;
   private final RaftGroupView group;
+  private final Executor hashing;
 
+  /** {@code hashing} runs HashKV and Hash, which scan the backend, off the transport loops. */
   MaintenanceService(KvStore kv, Backend backend, RaftNode raft, Headers headers, long quotaBytes,
-      Membership membership) {
+      Membership membership, Executor hashing) {
+    this.hashing = hashing;
     this.membership = membership;
     this.group = raft.groupView();
     this.kv = kv;
@@ -103,5 +113,37 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     // No alarm can be raised yet (the space quota is not enforced), so the list is truly empty.
     out.onNext(AlarmResponse.newBuilder().setHeader(headers.of(kv.currentRevision())).build());
     out.onCompleted();
+  }
+
+  /**
+   * etcd's HashKV: this member's hash of the key-value history up to a revision (see
+   * {@link KvStore#hashByRev}); members that applied the same history answer the same hash for the
+   * same revision and compaction revision. Local: no Raft round.
+   */
+  @Override
+  public void hashKV(HashKVRequest r, StreamObserver<HashKVResponse> out) {
+    CompletableFuture.supplyAsync(() -> {
+      KvHash h = kv.hashByRev(r.getRevision());
+      return HashKVResponse.newBuilder()
+          .setHeader(headers.of(h.currentRevision()))
+          .setHash(h.hash())
+          .setCompactRevision(h.compactRevision())
+          .setHashRevision(h.hashRevision())
+          .build();
+    }, hashing).whenComplete((resp, err) -> Replies.reply(resp, err, out));
+  }
+
+  /**
+   * etcd's Hash, with Ketch's own definition (see {@link BackendHash}): not comparable with etcd's,
+   * nor between members. The header's revision is read just before the backend snapshot is taken.
+   */
+  @Override
+  public void hash(HashRequest r, StreamObserver<HashResponse> out) {
+    CompletableFuture.supplyAsync(() -> {
+      long rev = kv.currentRevision();
+      try (Backend.Snapshot snapshot = backend.snapshot()) {
+        return HashResponse.newBuilder().setHeader(headers.of(rev)).setHash(BackendHash.of(snapshot)).build();
+      }
+    }, hashing).whenComplete((resp, err) -> Replies.reply(resp, err, out));
   }
 }

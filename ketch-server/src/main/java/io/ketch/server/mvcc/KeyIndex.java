@@ -135,22 +135,11 @@ final class KeyIndex {
    * must stay in the backend to {@code keep}.
    */
   void compact(long atRev, Set<Revision> keep) {
-    int genIdx = 0;
-    while (genIdx < generations.size() - 1) {
-      Generation g = generations.get(genIdx);
-      if (g.last().main() > atRev) {
-        break;
-      }
-      genIdx++;
-    }
+    int genIdx = compactionStart(atRev);
     Generation g = generations.get(genIdx);
-    int revIndex = -1;
-    for (int n = g.revs.size() - 1; n >= 0; n--) {
-      if (g.revs.get(n).main() <= atRev) {
-        keep.add(g.revs.get(n));
-        revIndex = n;
-        break;
-      }
+    int revIndex = latestAtOrBelow(g, atRev);
+    if (revIndex >= 0) {
+      keep.add(g.revs.get(revIndex));
     }
     if (!g.isEmpty()) {
       if (revIndex > 0) {
@@ -163,6 +152,43 @@ final class KeyIndex {
       }
     }
     generations.subList(0, genIdx).clear();
+  }
+
+  /**
+   * Adds to {@code keep} the revision {@link #compact} at {@code atRev} would keep, changing nothing
+   * (etcd's keyIndex.keep, which HashKV uses): the latest revision at or below {@code atRev}, unless
+   * the key was deleted by then.
+   */
+  void keep(long atRev, Set<Revision> keep) {
+    if (generations.isEmpty() || isEmpty()) {
+      return; // never written, or just created by a put still on its way
+    }
+    int genIdx = compactionStart(atRev);
+    Generation g = generations.get(genIdx);
+    int revIndex = latestAtOrBelow(g, atRev);
+    boolean tombstone = revIndex == g.revs.size() - 1 && genIdx != generations.size() - 1;
+    if (revIndex >= 0 && !tombstone) {
+      keep.add(g.revs.get(revIndex));
+    }
+  }
+
+  /** The first generation that ends after {@code atRev}, or the last one. */
+  private int compactionStart(long atRev) {
+    int genIdx = 0;
+    while (genIdx < generations.size() - 1 && generations.get(genIdx).last().main() <= atRev) {
+      genIdx++;
+    }
+    return genIdx;
+  }
+
+  /** The index in {@code g} of its latest revision at or below {@code atRev}, or -1. */
+  private static int latestAtOrBelow(Generation g, long atRev) {
+    for (int n = g.revs.size() - 1; n >= 0; n--) {
+      if (g.revs.get(n).main() <= atRev) {
+        return n;
+      }
+    }
+    return -1;
   }
 
   /** Whether nothing remains of the key: it may leave the index. */

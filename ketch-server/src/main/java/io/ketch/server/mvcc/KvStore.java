@@ -220,6 +220,51 @@ public final class KvStore implements AutoCloseable {
   }
 
   /**
+   * etcd's HashByRev (Maintenance.HashKV): the hash of the history up to {@code rev} (0: the
+   * published revision; below 0 hashes nothing but the bucket name, as etcd's does), computed as
+   * {@link KvHasher} says. Any thread.
+   *
+   * <p>The index is read and a backend snapshot taken under the read lock, so the keep set, the
+   * compaction revision and the entries all belong to one state; the scan runs after the lock is
+   * released, so writes wait only for the keep set to be computed.
+   *
+   * @throws MvccException COMPACTED for {@code 0 < rev <} the compaction revision (the compaction
+   *     revision itself can be hashed, as in etcd 3.4.27+ and 3.5.10+; earlier ones refused it),
+   *     FUTURE_REV for a revision not yet published
+   */
+  public KvHash hashByRev(long rev) {
+    long compactRev;
+    long curRev;
+    long atRev;
+    Set<Revision> keep;
+    Backend.Snapshot snapshot;
+    lock.readLock().lock();
+    try {
+      compactRev = compactMainRev;
+      curRev = currentRev;
+      if (rev > 0 && rev < compactRev) {
+        throw new MvccException(MvccException.Kind.COMPACTED);
+      }
+      if (rev > curRev) {
+        throw new MvccException(MvccException.Kind.FUTURE_REV);
+      }
+      atRev = rev == 0 ? curRev : rev;
+      keep = index.keep(atRev);
+      snapshot = backend.snapshot();
+    } finally {
+      lock.readLock().unlock();
+    }
+    try (snapshot) {
+      KvHasher h = new KvHasher(compactRev, atRev, keep);
+      snapshot.scan(Schema.KEY, null, Revision.startOf(Math.max(atRev + 1, 0)), (k, v) -> {
+        h.add(k, v);
+        return true;
+      });
+      return new KvHash(h.value(), compactRev, atRev, curRev);
+    }
+  }
+
+  /**
    * Reads the changes of revisions {@code from..to} (inclusive) from the history, as watch events in
    * revision order, stopping after {@code maxRevisions} distinct revisions. Any thread; {@code to}
    * must be published. The caller must check {@link #compactRevision()} after the call: a compaction

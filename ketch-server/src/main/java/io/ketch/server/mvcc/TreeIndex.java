@@ -97,6 +97,18 @@ final class TreeIndex {
     return keep;
   }
 
+  /**
+   * The revisions a compaction at {@code atRev} would keep, every key's latest at or below it unless
+   * deleted by then; nothing changes (etcd's treeIndex.Keep).
+   */
+  Set<Revision> keep(long atRev) {
+    Set<Revision> keep = new HashSet<>();
+    for (KeyIndex ki : tree.values()) {
+      ki.keep(atRev, keep);
+    }
+    return keep;
+  }
+
   int size() {
     return tree.size();
   }

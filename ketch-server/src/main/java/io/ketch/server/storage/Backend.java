@@ -23,6 +23,12 @@ public interface Backend extends AutoCloseable {
    */
   void scan(String bucket, byte[] from, byte[] to, EntryVisitor visitor);
 
+  /**
+   * A read-only view of every bucket as committed now: commits and deletions after the call are
+   * invisible to it. The caller closes it, promptly (the database keeps what it sees alive).
+   */
+  Snapshot snapshot();
+
   /** Bytes the database files take on disk. */
   long sizeOnDisk();
 
@@ -39,6 +45,18 @@ public interface Backend extends AutoCloseable {
   @FunctionalInterface
   interface EntryVisitor {
     boolean visit(byte[] key, byte[] value);
+  }
+
+  /** A frozen view of the backend, from {@link #snapshot()}. Thread-safe until closed. */
+  interface Snapshot extends AutoCloseable {
+    /** As {@link Backend#get}, at the snapshot. */
+    byte[] get(String bucket, byte[] key);
+
+    /** As {@link Backend#scan}, at the snapshot. */
+    void scan(String bucket, byte[] from, byte[] to, EntryVisitor visitor);
+
+    @Override
+    void close();
   }
 
   /** A set of writes that commit together. Not thread-safe. */

@@ -113,8 +113,20 @@ public final class RocksBackend implements Backend {
 
   @Override
   public void scan(String bucket, byte[] from, byte[] to, EntryVisitor visitor) {
+    scanAt(null, bucket, from, to, visitor);
+  }
+
+  @Override
+  public Snapshot snapshot() {
+    return new RocksSnapshot(db.getSnapshot());
+  }
+
+  private void scanAt(org.rocksdb.Snapshot at, String bucket, byte[] from, byte[] to, EntryVisitor visitor) {
     try (ReadOptions ro = new ReadOptions();
         Slice upper = to == null ? null : new Slice(to)) {
+      if (at != null) {
+        ro.setSnapshot(at);
+      }
       if (upper != null) {
         ro.setIterateUpperBound(upper);
       }
@@ -184,6 +196,36 @@ public final class RocksBackend implements Backend {
 
   private static byte[] bytes(String s) {
     return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private final class RocksSnapshot implements Snapshot {
+    private final org.rocksdb.Snapshot snapshot;
+    private final ReadOptions reads;
+
+    RocksSnapshot(org.rocksdb.Snapshot snapshot) {
+      this.snapshot = snapshot;
+      this.reads = new ReadOptions().setSnapshot(snapshot);
+    }
+
+    @Override
+    public byte[] get(String bucket, byte[] key) {
+      try {
+        return db.get(handle(bucket), reads, key);
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("backend read failed: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void scan(String bucket, byte[] from, byte[] to, EntryVisitor visitor) {
+      scanAt(snapshot, bucket, from, to, visitor);
+    }
+
+    @Override
+    public void close() {
+      reads.close();
+      db.releaseSnapshot(snapshot);
+    }
   }
 
   private final class RocksBatch implements Batch {

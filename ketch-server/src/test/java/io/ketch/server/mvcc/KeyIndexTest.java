@@ -9,7 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Generations and compaction of one key, the cases of etcd's key index. */
 class KeyIndexTest {
@@ -99,5 +103,38 @@ class KeyIndexTest {
     ki.put(r(9));
     assertEquals(new KeyIndex.Found(r(9), r(2), 5), ki.get(9));
     assertEquals(new KeyIndex.Found(r(7), r(2), 4), ki.get(8));
+  }
+
+  /** keep at each revision of {@link #sample()}: the latest revision at or below it, none once deleted. */
+  @ParameterizedTest(name = "keep({0}) = [{1}]")
+  @CsvSource({
+      "1, ''", "2, 2", "3, 2", "5, 4", "6, ''", "7, ''", "8, 8", "11, 10", "12, ''", "13, ''", "14, 14",
+      "15, 14", "16, 16", "100, 16"})
+  void keepIsWhatACompactionWouldKeepWithoutCompacting(long atRev, String expected) {
+    KeyIndex ki = sample();
+    String before = ki.generations().stream().map(g -> g.revs.toString()).collect(Collectors.joining());
+    Set<Revision> keep = new HashSet<>();
+    ki.keep(atRev, keep);
+    Set<Revision> want = expected.isEmpty() ? Set.of()
+        : Stream.of(expected.split(" ")).map(m -> r(Long.parseLong(m))).collect(Collectors.toSet());
+    assertEquals(want, keep);
+    assertEquals(before, ki.generations().stream().map(g -> g.revs.toString()).collect(Collectors.joining()),
+        "keep changed the index");
+
+    Set<Revision> compacted = new HashSet<>();
+    sample().compact(atRev, compacted);
+    assertEquals(compacted, keep, "keep and compact disagree");
+  }
+
+  @Test
+  void keepOfAKeyWithoutRevisionsIsEmpty() {
+    Set<Revision> keep = new HashSet<>();
+    new KeyIndex("just-created".getBytes()).keep(5, keep);
+    KeyIndex deleted = new KeyIndex("k".getBytes());
+    deleted.put(r(2));
+    deleted.tombstone(r(3));
+    deleted.compact(3, new HashSet<>());
+    deleted.keep(5, keep);
+    assertTrue(keep.isEmpty());
   }
 }
