@@ -16,9 +16,11 @@ import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.TxnResponse;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.mvcc.KvStore;
+import io.ketch.server.mvcc.MvccException;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -103,7 +105,20 @@ final class KvService extends KVGrpc.KVImplBase {
       Applier.CompactionResult c = (Applier.CompactionResult) o;
       CompactionResponse resp = c.response().toBuilder().setHeader(headers.fill(c.response().getHeader())).build();
       return r.getPhysical() ? c.physical().thenApply(v -> resp) : CompletableFuture.completedFuture(resp);
-    }, callerLoop()).whenComplete((resp, err) -> Replies.reply(resp, err, out));
+    }, callerLoop()).exceptionallyCompose(err -> refusedPhysically(r, err))
+        .whenComplete((resp, err) -> Replies.reply(resp, err, out));
+  }
+
+  /**
+   * etcd answers a physical compaction refused as already compacted only once the compactions before
+   * it have finished deleting (its compaction barrier), so a client can wait for them that way.
+   */
+  private CompletableFuture<CompactionResponse> refusedPhysically(CompactionRequest r, Throwable err) {
+    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+    if (r.getPhysical() && cause instanceof MvccException m && m.kind() == MvccException.Kind.COMPACTED) {
+      return kv.compactionBarrier().thenCompose(v -> CompletableFuture.failedFuture(cause));
+    }
+    return CompletableFuture.failedFuture(cause);
   }
 
   /** Runs etcd's pre-checks; a refused request is answered with etcd's error and goes no further. */

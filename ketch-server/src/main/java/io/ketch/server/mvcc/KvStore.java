@@ -367,6 +367,15 @@ public final class KvStore implements AutoCloseable {
     return done;
   }
 
+  /**
+   * Completes once the backend deletions of every compaction published so far have finished (or
+   * failed): etcd's compaction barrier, which a physical Compact refused as already compacted still
+   * waits for. Any thread.
+   */
+  public CompletableFuture<Void> compactionBarrier() {
+    return lastCompaction.handle((v, e) -> null);
+  }
+
   private void deleteCompacted(long rev, Set<Revision> keep) {
     byte[] end = Revision.startOf(rev + 1);
     byte[] from = Revision.startOf(0);

@@ -109,4 +109,26 @@ class KvStoreTest {
       assertEquals(5, a.get(0).getVersion());
     }
   }
+
+  @Test
+  void compactionBarrierWaitsForTheDeletions() throws Exception {
+    try (RocksBackend be = RocksBackend.open(dir); KvStore kv = KvStore.open(be)) {
+      for (int i = 0; i < 3000; i++) {
+        String v = "v" + i;
+        write(kv, be, t -> t.put(k("a"), ByteString.copyFromUtf8(v), 0));
+      }
+      try (Backend.Batch b = be.newBatch()) {
+        kv.compact(kv.currentRevision(), b);
+        be.commit(b);
+      }
+      kv.publish();
+      kv.compactionBarrier().get(10, TimeUnit.SECONDS);
+      int[] left = {0};
+      be.scan(io.ketch.server.storage.Schema.KEY, null, null, (kk, vv) -> {
+        left[0]++;
+        return true;
+      });
+      assertEquals(1, left[0], "only a's latest revision is left");
+    }
+  }
 }
