@@ -23,9 +23,11 @@ import java.util.function.Function;
  * <p>Stalls: Ratis 3.3's apply thread can miss the wake-up for a commit that lands just as it goes to
  * wait (its signal is kept only for a wait already begun), and then sleeps out its 100 ms poll. With
  * one entry in flight nothing else would wake it, so every client waits. An entry in flight for
- * longer than {@value #STALL_MILLIS} ms therefore gets another entry proposed behind it (the
- * queued requests, or an empty batch): its commit wakes the apply thread, which applies both. One
- * nudge at a time: the next waits until some entry completes (a group without quorum gets one).
+ * longer than {@value #STALL_MILLIS} ms while the apply thread lags the commit index therefore gets
+ * another entry proposed behind it (the queued requests, or an empty batch): its commit wakes the
+ * apply thread, which applies both. An entry still waiting for its followers is not nudged (in a
+ * cluster most entries take longer than that to commit). One nudge at a time: the next waits until
+ * some entry completes.
  */
 final class Proposer implements AutoCloseable {
   static final long STALL_MILLIS = 10;
@@ -35,8 +37,11 @@ final class Proposer implements AutoCloseable {
   private final long proposerId;
   private final int maxInFlight;
   private final long applyTimeoutMillis;
-  /** Whether this member leads: only the leader's own apply thread can miss its wake-up this way. */
-  private final java.util.function.BooleanSupplier leading;
+  /**
+   * Whether this member's apply thread is behind its commit index: the mark of the lost wake-up a
+   * nudge is for (an entry that merely waits for its followers needs none).
+   */
+  private final java.util.function.BooleanSupplier applyBehind;
   /** The number of the next batch (from 1; see ProposerSessions). Taken under {@code draining}. */
   private long nextSeq = 1;
   private final Function<InternalBatch, CompletableFuture<Void>> propose;
@@ -52,14 +57,14 @@ final class Proposer implements AutoCloseable {
 
   /**
    * @param propose replicates one entry; completes when it is committed and applied, or fails
-   * @param leading whether this member leads (a forwarded entry is not nudged)
+   * @param applyBehind whether the apply thread lags the commit index (only then is an entry nudged)
    * @param applyTimeout how long the requests of an entry the leader applied may wait for this
    *     member's own apply (which answers them) before they fail with etcd's timeout
    */
   Proposer(long proposerId, int maxInFlight, Function<InternalBatch, CompletableFuture<Void>> propose,
-      Waiters waiters, java.time.Duration applyTimeout, java.util.function.BooleanSupplier leading) {
+      Waiters waiters, java.time.Duration applyTimeout, java.util.function.BooleanSupplier applyBehind) {
     this.proposerId = proposerId;
-    this.leading = leading;
+    this.applyBehind = applyBehind;
     this.maxInFlight = maxInFlight;
     this.applyTimeoutMillis = applyTimeout.toMillis();
     this.propose = propose;
@@ -76,7 +81,7 @@ final class Proposer implements AutoCloseable {
   private void nudgeIfStalled() {
     long at = proposedAt;
     if (inFlight.get() == 0 || nudged || System.nanoTime() - at < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)
-        || !leading.getAsBoolean()) {
+        || !applyBehind.getAsBoolean()) {
       return;
     }
     if (!draining.compareAndSet(false, true)) {

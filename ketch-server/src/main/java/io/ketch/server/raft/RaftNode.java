@@ -140,10 +140,10 @@ public final class RaftNode implements AutoCloseable {
     this.division = server.getDivision(groupId);
     this.replicator = new Replicator(this, peers, requestTimeout, timer);
     this.proposer = new Proposer(proposerId, MAX_IN_FLIGHT, replicator::replicate, waiters, requestTimeout,
-        () -> division.getInfo().isLeader());
+        () -> commitIndex() > appliedIndex());
     this.readBarrier = new ReadBarrier(this::readIndexRound);
     this.leaderCalls = new LeaderCalls(this, peers, peerService, requestTimeout, timer);
-    this.groupView = new RatisGroupView(this, peers);
+    this.groupView = new RatisGroupView(this, peers, timer);
     peerService.register(PeerMethods.PROPOSE, replicator::serveForwarded);
     LOG.info("event=raft-started member={} cluster={} group={} first_start={}", MemberIds.hex(memberId),
         MemberIds.hex(clusterId), group, plan.firstStart());

@@ -30,16 +30,25 @@ import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.ReconfigurationTimeoutException;
 import org.apache.ratis.server.RaftConfiguration;
 
-/** {@link RaftGroupView} on this member's Ratis division. */
+/**
+ * {@link RaftGroupView} on this member's Ratis division.
+ *
+ * <p>Every future it returns completes on {@code callbacks}, never on the Ratis thread that finished
+ * the request: Ratis completes a configuration change on its leader thread while holding the
+ * server's lock, and a continuation that calls Ratis again from there (a leadership transfer after
+ * a promotion) waits for that lock forever.
+ */
 final class RatisGroupView implements RaftGroupView {
   private final RaftNode node;
   private final PeerClient peers;
+  private final java.util.concurrent.Executor callbacks;
   private final ClientId adminClientId = ClientId.randomId();
   private final AtomicLong adminCallId = new AtomicLong();
 
-  RatisGroupView(RaftNode node, PeerClient peers) {
+  RatisGroupView(RaftNode node, PeerClient peers, java.util.concurrent.Executor callbacks) {
     this.node = node;
     this.peers = peers;
+    this.callbacks = callbacks;
   }
 
   @Override
@@ -134,17 +143,17 @@ final class RatisGroupView implements RaftGroupView {
             .build());
     CompletableFuture<Void> f;
     try {
-      f = node.server().setConfigurationAsync(req).thenApply(RatisGroupView::successOrThrow);
+      f = node.server().setConfigurationAsync(req).thenApplyAsync(RatisGroupView::successOrThrow, callbacks);
     } catch (IOException e) {
       f = CompletableFuture.failedFuture(e);
     }
-    return f.exceptionallyCompose(err -> {
+    return f.exceptionallyComposeAsync(err -> {
       if (Replicator.unwrap(err) instanceof ReconfigurationTimeoutException && leading()) {
         return handOver(id -> true, Duration.ofSeconds(10)).handle((v, e) -> null)
             .thenCompose(v -> CompletableFuture.failedFuture(err));
       }
       return CompletableFuture.failedFuture(err);
-    });
+    }, callbacks);
   }
 
   private List<RaftPeer> peers(Set<Long> ids) {
@@ -161,7 +170,7 @@ final class RatisGroupView implements RaftGroupView {
     TransferLeadershipRequest req = new TransferLeadershipRequest(adminClientId, node.server().getId(), node.groupId(),
         adminCallId.incrementAndGet(), RaftNode.peerId(target), timeout.toMillis());
     try {
-      return node.server().transferLeadershipAsync(req).thenApply(RatisGroupView::successOrThrow);
+      return node.server().transferLeadershipAsync(req).thenApplyAsync(RatisGroupView::successOrThrow, callbacks);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -170,7 +179,7 @@ final class RatisGroupView implements RaftGroupView {
   @Override
   public CompletableFuture<Boolean> reachable(String address) {
     return peers.call(address, PeerMethods.CLUSTER_INFO, ClusterInfoRequest.getDefaultInstance(), Duration.ofSeconds(1))
-        .handle((r, err) -> err == null);
+        .handleAsync((r, err) -> err == null, callbacks);
   }
 
   private static Void successOrThrow(RaftClientReply r) {

@@ -207,9 +207,10 @@ class ClusterMembershipTest {
       // 2 s election timeout that a crash would cost
       int current = cluster.awaitLeader(30_000);
       int other = current == 1 ? 2 : 1;
+      long currentId = cluster.memberId(current);
       long t0 = System.nanoTime();
       cluster.member(current).terminate();
-      StatusResponse s = awaitStatus(cluster, other, x -> x.getLeader() != 0 && x.getLeader() != cluster.memberIdOrZero(current));
+      StatusResponse s = awaitStatus(cluster, other, x -> x.getLeader() != 0 && x.getLeader() != currentId);
       long tookMillis = (System.nanoTime() - t0) / 1_000_000;
       assertNotEquals(0, s.getLeader());
       assertTrue(grep(cluster, current, "event=leadership-handed-over"), "the stopping leader handed over:\n"
