@@ -74,6 +74,51 @@ class ClusterServingTest {
     }
   }
 
+  /**
+   * A leader crash is invisible to a client of a follower except as latency: every write is
+   * answered (the follower sends it again to the new leader), and a watch on that follower sees
+   * every write once, in order.
+   */
+  @Test
+  void aLeaderCrashCostsLatencyNotErrors() throws Exception {
+    cluster.awaitConverged(30_000);
+    int leader = cluster.awaitLeader(30_000);
+    int follower = leader == 1 ? 2 : 1;
+    ManagedChannel ch = cluster.member(follower).channel();
+    try (io.ketch.client.Client watcher = io.ketch.client.Client.builder()
+        .endpoints(cluster.member(follower).address()).build()) {
+      KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(ch);
+      long first = kv.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .put(PutRequest.newBuilder().setKey(bs("crash/start")).setValue(bs("0")).build()).getHeader().getRevision();
+      EventLog events = EventLog.watch(watcher, "crash/", first + 1);
+      java.util.List<String> written = new java.util.ArrayList<>();
+      long slowest = 0;
+      for (int i = 0; i < 200; i++) {
+        if (i == 50) {
+          cluster.member(leader).kill();
+        }
+        long t0 = System.nanoTime();
+        long rev = kv.withDeadlineAfter(20, TimeUnit.SECONDS)
+            .put(PutRequest.newBuilder().setKey(bs("crash/" + (i % 7))).setValue(bs("v" + i)).build())
+            .getHeader().getRevision();
+        slowest = Math.max(slowest, System.nanoTime() - t0);
+        written.add(rev + " crash/" + (i % 7) + " PUT v" + i);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (events.events().size() < written.size() && System.nanoTime() < deadline) {
+        KetchCluster.sleep(20);
+      }
+      assertEquals(java.util.List.of(), events.problems());
+      assertEquals(written, events.events(), "the follower's watch saw every write once, in order");
+      assertTrue(slowest < TimeUnit.SECONDS.toNanos(10), "slowest write " + slowest / 1_000_000 + " ms");
+    } finally {
+      ch.shutdownNow();
+      cluster.member(leader).start();
+      cluster.member(leader).awaitServing(60_000);
+      cluster.awaitConverged(60_000);
+    }
+  }
+
   @Test
   void aMinorityAnswersNoLeaderAndRequireLeaderFailsAtOnce() {
     int leader = cluster.awaitLeader(30_000);
