@@ -279,13 +279,21 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private CompletableFuture<Void> sendRead() {
+    return submit(readClientId, readCallId.incrementAndGet(), Message.EMPTY, RaftClientRequest.readRequestType());
+  }
+
+  /**
+   * Submits a request to this member's Ratis server in-process; completes when Ratis answers it, or
+   * fails with the exception of Ratis's reply.
+   */
+  CompletableFuture<Void> submit(ClientId client, long callId, Message message, RaftClientRequest.Type type) {
     RaftClientRequest req = RaftClientRequest.newBuilder()
-        .setClientId(readClientId)
+        .setClientId(client)
         .setServerId(server.getId())
         .setGroupId(groupId)
-        .setCallId(readCallId.incrementAndGet())
-        .setMessage(Message.EMPTY)
-        .setType(RaftClientRequest.readRequestType())
+        .setCallId(callId)
+        .setMessage(message)
+        .setType(type)
         .build();
     CompletableFuture<RaftClientReply> reply;
     try {

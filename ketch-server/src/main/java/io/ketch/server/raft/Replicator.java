@@ -18,7 +18,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -119,26 +118,8 @@ final class Replicator {
   }
 
   private CompletableFuture<Void> appendHere(long proposer, long seq, ByteString bytes) {
-    RaftClientRequest req = RaftClientRequest.newBuilder()
-        .setClientId(ClientId.valueOf(new UUID(proposer, CLIENT_TAG)))
-        .setServerId(node.server().getId())
-        .setGroupId(node.groupId())
-        .setCallId(seq)
-        .setMessage(Message.valueOf(bytes))
-        .setType(RaftClientRequest.writeRequestType())
-        .build();
-    CompletableFuture<RaftClientReply> reply;
-    try {
-      reply = node.server().submitClientRequestAsync(req);
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return reply.thenApply(r -> {
-      if (!r.isSuccess()) {
-        throw new CompletionException(r.getException());
-      }
-      return null;
-    });
+    return node.submit(ClientId.valueOf(new UUID(proposer, CLIENT_TAG)), seq, Message.valueOf(bytes),
+        RaftClientRequest.writeRequestType());
   }
 
   private CompletableFuture<Void> forward(RaftPeerId leader, long proposer, long seq, ByteString bytes) {
