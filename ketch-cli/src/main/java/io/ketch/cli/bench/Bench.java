@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * ketch-bench: a closed-loop load generator for any etcd v3 endpoint, in the manner of etcd's own
  * benchmark tool. Each of M clients keeps one request in flight and sends the next as soon as the
- * previous answers; clients are spread round-robin over N connections.
+ * previous answers; clients are spread round-robin over N connections. {@code failover} instead
+ * times one leader failover on a cluster ({@link FailoverLoad}).
  */
 public final class Bench {
   /** A phase in which no request completes for this long fails the run. */
@@ -69,6 +70,9 @@ public final class Bench {
   private boolean run() throws InterruptedException {
     if (o.command().equals("keepalive")) {
       return new KeepAliveLoad(o, channels).run();
+    }
+    if (o.command().equals("failover")) {
+      return new FailoverLoad(o).run();
     }
     if (!o.driver().equals("grpc")) {
       DriverLoad d = new DriverLoad(o);

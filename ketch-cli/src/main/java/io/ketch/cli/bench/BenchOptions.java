@@ -3,7 +3,7 @@ package io.ketch.cli.bench;
 import java.util.ArrayList;
 import java.util.List;
 
-/** ketch-bench's command line: {@code ketch-bench [flags] put|range|watch|keepalive}. */
+/** ketch-bench's command line: {@code ketch-bench [flags] put|range|watch|keepalive|failover}. */
 record BenchOptions(
     String command,
     List<String> endpoints,
@@ -18,10 +18,13 @@ record BenchOptions(
     int watchers,
     int streams,
     int leases,
-    String driver) {
+    String driver,
+    List<Long> pids,
+    String writer,
+    int putTimeoutMillis) {
 
   static final String USAGE = """
-      Usage: ketch-bench [flags] put|range|watch|keepalive
+      Usage: ketch-bench [flags] put|range|watch|keepalive|failover
 
       Drives an etcd v3 endpoint (Ketch or etcd) with N connections x M concurrent clients and reports
       throughput and latency percentiles.
@@ -32,6 +35,13 @@ record BenchOptions(
                 keys under it; reports delivered events/s and put->event latency.
         keepalive  Grants --leases leases, then sends --total keepalives for them over --streams
                 LeaseKeepAlive streams, --clients in flight in all; reports keepalives/s and latency.
+        failover   One leader-failover trial on a cluster: --endpoints lists every member and --pids
+                their server processes' pids in the same order. Finds the leader (Maintenance
+                Status), puts one at a time through a surviving member for a second, kills the
+                leader's process (SIGKILL) and goes on putting, each put with a deadline of
+                --put-timeout and retried on error; prints failover_ms (kill to the first
+                acknowledged put sent after it), leader_seen_ms (kill to the first Status of a
+                survivor naming a new leader), the killed member and the new leader.
 
       Flags:
         --endpoints=host:port[,host:port]  (default 127.0.0.1:2379)
@@ -49,6 +59,11 @@ record BenchOptions(
         --driver=D         put, range, watch: send through raw gRPC stubs (grpc, the default), or
                            through a client library, ketch-client or jetcd (one client object per
                            --conns; for watch the watchers are the library's, the puts raw)
+        --pids=P1,P2,...   failover: the members' server pids, one per endpoint, in --endpoints order
+        --writer=host:port failover: the member to put through (default: the first endpoint that
+                           does not lead); must not be the leader
+        --put-timeout=MS   failover: each put's deadline in milliseconds (default 100: a put lost with
+                           the leader costs at most this, the resolution of failover_ms)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -66,6 +81,9 @@ record BenchOptions(
     int streams = 20;
     int leases = 10_000;
     String driver = "grpc";
+    List<Long> pids = List.of();
+    String writer = null;
+    int putTimeoutMillis = 100;
     for (String a : args) {
       if (!a.startsWith("--")) {
         if (command != null) {
@@ -104,17 +122,44 @@ record BenchOptions(
           }
           driver = v;
         }
+        case "pids" -> pids = pids(v);
+        case "writer" -> writer = v;
+        case "put-timeout" -> putTimeoutMillis = positive(name, v);
         default -> throw new IllegalArgumentException("unknown flag --" + name);
       }
     }
-    if (command == null || !List.of("put", "range", "watch", "keepalive").contains(command)) {
-      throw new IllegalArgumentException("the command is put, range, watch or keepalive");
+    if (command == null || !List.of("put", "range", "watch", "keepalive", "failover").contains(command)) {
+      throw new IllegalArgumentException("the command is put, range, watch, keepalive or failover");
     }
-    if (command.equals("keepalive") && !driver.equals("grpc")) {
-      throw new IllegalArgumentException("keepalive runs on raw gRPC only");
+    if ((command.equals("keepalive") || command.equals("failover")) && !driver.equals("grpc")) {
+      throw new IllegalArgumentException(command + " runs on raw gRPC only");
+    }
+    if (command.equals("failover")) {
+      if (endpoints.size() < 2 || pids.size() != endpoints.size()) {
+        throw new IllegalArgumentException("failover needs --endpoints of every member (2 or more) and --pids with one"
+            + " pid per endpoint: " + endpoints.size() + " endpoints, " + pids.size() + " pids");
+      }
+      if (writer != null && !endpoints.contains(writer)) {
+        throw new IllegalArgumentException("--writer must be one of --endpoints " + endpoints + ", got " + writer);
+      }
     }
     return new BenchOptions(command, new ArrayList<>(endpoints), conns, clients, total, warmup, keySize, valSize,
-        keySpace, serializable, watchers, streams, leases, driver);
+        keySpace, serializable, watchers, streams, leases, driver, pids, writer, putTimeoutMillis);
+  }
+
+  private static List<Long> pids(String v) {
+    List<Long> out = new ArrayList<>();
+    for (String p : v.split(",")) {
+      try {
+        out.add(Long.parseLong(p.trim()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--pids takes comma-separated process ids, got " + v);
+      }
+      if (out.get(out.size() - 1) <= 0) {
+        throw new IllegalArgumentException("--pids takes positive process ids, got " + v);
+      }
+    }
+    return List.copyOf(out);
   }
 
   private static int positive(String name, String v) {
