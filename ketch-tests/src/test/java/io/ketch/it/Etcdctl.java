@@ -7,36 +7,65 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs Debian's etcdctl (v3 API) against an endpoint and renders what it printed, comparably. */
-final class Etcdctl {
+public final class Etcdctl {
   static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
 
   private Etcdctl() {}
 
+  /** What one etcdctl run printed, as it printed it. */
+  public record Result(int exit, String stdout, String stderr) {}
+
   /** Runs {@code etcdctl args} with {@code stdin}; returns exit code, stdout and stderr, normalized. */
   static String run(Endpoint e, String stdin, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("--endpoints=" + e.address(), "--dial-timeout=3s",
+        "--command-timeout=10s"));
+    cmd.addAll(List.of(args));
+    Result r = invoke(cmd, stdin);
+    return "exit=" + r.exit() + "\n--stdout--\n" + normalize(r.stdout())
+        + "--stderr--\n" + normalize(dropClientLogs(r.stderr()));
+  }
+
+  /**
+   * Runs {@code etcdctl --endpoints=<endpoints joined by ","> args} with no input and returns what it
+   * printed untouched: clientv3's retry warnings included, nothing normalized.
+   */
+  public static Result exec(List<String> endpoints, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("--endpoints=" + String.join(",", endpoints)));
+    cmd.addAll(List.of(args));
+    return invoke(cmd, "");
+  }
+
+  private static Result invoke(List<String> args, String stdin) {
     if (!Files.isExecutable(ETCDCTL)) {
       throw new IllegalStateException("etcdctl is missing: run bin/test (it installs Debian's etcd-client)");
     }
-    List<String> cmd = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints=" + e.address(),
-        "--dial-timeout=3s", "--command-timeout=10s"));
-    cmd.addAll(List.of(args));
+    List<String> cmd = new ArrayList<>(List.of(ETCDCTL.toString()));
+    cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("ETCDCTL_API", "3");
     try {
       Process p = pb.start();
       p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
       p.getOutputStream().close();
+      // stderr is drained on its own thread: etcdctl can fill either pipe first (100 retry warnings)
+      CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+        try {
+          return p.getErrorStream().readAllBytes();
+        } catch (IOException ex) {
+          throw new UncheckedIOException(ex);
+        }
+      });
       byte[] out = p.getInputStream().readAllBytes();
-      byte[] err = p.getErrorStream().readAllBytes();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("etcdctl " + String.join(" ", args) + " did not finish");
       }
-      return "exit=" + p.exitValue() + "\n--stdout--\n" + normalize(new String(out, StandardCharsets.UTF_8))
-          + "--stderr--\n" + normalize(dropClientLogs(new String(err, StandardCharsets.UTF_8)));
+      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
+          new String(err.join(), StandardCharsets.UTF_8));
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     } catch (InterruptedException ex) {
