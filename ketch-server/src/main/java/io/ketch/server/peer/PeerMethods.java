@@ -18,6 +18,8 @@ import io.ketch.server.peer.proto.ClusterInfoRequest;
 import io.ketch.server.peer.proto.ClusterInfoResponse;
 import io.ketch.server.peer.proto.ProposeRequest;
 import io.ketch.server.peer.proto.ProposeResponse;
+import io.ketch.server.peer.proto.ReadIndexRequest;
+import io.ketch.server.peer.proto.ReadIndexResponse;
 import java.util.List;
 
 /**
@@ -30,6 +32,10 @@ public final class PeerMethods {
   /** Append a batch of client requests (leader only). */
   public static final PeerMethod<ProposeRequest, ProposeResponse> PROPOSE =
       new PeerMethod<>("Propose", ProposeRequest.parser(), ProposeResponse.parser());
+
+  /** A read index confirmed by the leader (leader only). */
+  public static final PeerMethod<ReadIndexRequest, ReadIndexResponse> READ_INDEX =
+      new PeerMethod<>("ReadIndex", ReadIndexRequest.parser(), ReadIndexResponse.parser());
 
   /** Renew a lease (leader only: it runs the countdowns). */
   public static final PeerMethod<LeaseKeepAliveRequest, LeaseKeepAliveResponse> LEASE_RENEW =
@@ -59,6 +65,6 @@ public final class PeerMethods {
       new PeerMethod<>("MemberPromote", MemberPromoteRequest.parser(), MemberPromoteResponse.parser());
 
   /** Every method, for the service definition. */
-  static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
+  static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, READ_INDEX, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
       CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE);
 }

@@ -54,6 +54,8 @@ final class KetchStateMachine extends BaseStateMachine {
         t.setDaemon(true);
         return t;
       });
+  /** The applied index, for reads waiting on it. */
+  private final AppliedIndex appliedIndex = new AppliedIndex(-1);
   /** Which batches have been applied (apply thread only). */
   private ProposerSessions sessions;
   /** Applied entries and the client requests they carried (apply thread only; read for stats). */
@@ -79,6 +81,7 @@ final class KetchStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(TermIndex.valueOf(term, index));
     }
     sessions = ProposerSessions.load(backend);
+    appliedIndex.advance(index);
     LOG.info("event=state-machine-initialized consistent_index={} term={}", index, term);
   }
 
@@ -96,7 +99,7 @@ final class KetchStateMachine extends BaseStateMachine {
       try (Backend.Batch writes = backend.newBatch()) {
         if (sessions.firstApply(writes, batch.getProposer(), batch.getSeq())) {
           for (InternalRequest r : batch.getRequestsList()) {
-            results.add(applyOne(writes, r));
+            results.add(applyOne(writes, r, index));
           }
         } else {
           LOG.info("event=duplicate-batch-skipped index={} proposer={} seq={}", index, batch.getProposer(),
@@ -107,6 +110,7 @@ final class KetchStateMachine extends BaseStateMachine {
       }
       kv.publish();
       updateLastAppliedTermIndex(entry.getTerm(), index);
+      appliedIndex.advance(index);
       appliedEntries++;
       appliedRequests += batch.getRequestsCount();
       if (batch.getProposer() == proposer && !results.isEmpty()) {
@@ -125,7 +129,7 @@ final class KetchStateMachine extends BaseStateMachine {
     }
   }
 
-  private Object applyOne(Backend.Batch writes, InternalRequest r) {
+  private Object applyOne(Backend.Batch writes, InternalRequest r, long index) {
     try {
       return switch (r.getRequestCase()) {
         case PUT -> applier.put(writes, r.getPut());
@@ -136,6 +140,7 @@ final class KetchStateMachine extends BaseStateMachine {
         case LEASE_REVOKE -> applier.leaseRevoke(writes, r.getLeaseRevoke());
         case LEASE_CHECKPOINT -> applier.leaseCheckpoint(writes, r.getLeaseCheckpoint());
         case MEMBER_CHANGE -> membership.apply(writes, r.getMemberChange());
+        case BARRIER -> index;
         default -> throw new IllegalStateException("empty request in log entry: " + r);
       };
     } catch (EtcdException | MvccException e) {
@@ -154,6 +159,12 @@ final class KetchStateMachine extends BaseStateMachine {
       backend.commit(writes);
     }
     updateLastAppliedTermIndex(term, index);
+    appliedIndex.advance(index);
+  }
+
+  /** Completes once this member has applied log index {@code index}. */
+  CompletableFuture<Void> awaitApplied(long index) {
+    return appliedIndex.await(index);
   }
 
   @Override

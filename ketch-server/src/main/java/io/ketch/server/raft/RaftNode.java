@@ -14,6 +14,9 @@ import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.peer.PeerClient;
 import io.ketch.server.peer.PeerMethods;
 import io.ketch.server.peer.PeerService;
+import io.ketch.server.peer.proto.ReadIndexRequest;
+import io.ketch.server.peer.proto.ReadIndexResponse;
+import io.ketch.server.raft.proto.Barrier;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.Backend;
 import java.io.IOException;
@@ -85,6 +88,13 @@ public final class RaftNode implements AutoCloseable {
   private final ReadBarrier readBarrier;
   private final LeaderCalls leaderCalls;
   private final RatisGroupView groupView;
+  private final PeerClient peers;
+  /**
+   * The highest commit index a read round confirmed on this leader (read rounds run one at a time).
+   * Ratis's own confirmations never go beyond it, since only this member's rounds ask Ratis for a
+   * read index.
+   */
+  private volatile long confirmedCommit = -1;
   private final ScheduledExecutorService timer;
   private final Runnable unregisterAddresses;
   private final ClientId readClientId = ClientId.randomId();
@@ -144,6 +154,10 @@ public final class RaftNode implements AutoCloseable {
     this.readBarrier = new ReadBarrier(this::readIndexRound);
     this.leaderCalls = new LeaderCalls(this, peers, peerService, requestTimeout, timer);
     this.groupView = new RatisGroupView(this, peers, timer);
+    this.peers = peers;
+    peerService.register(PeerMethods.READ_INDEX, r -> division.getInfo().isLeader()
+        ? readBarrier.await().thenApply(index -> ReadIndexResponse.newBuilder().setIndex(index).build())
+        : CompletableFuture.failedFuture(new io.ketch.server.peer.NotLeaderException()));
     peerService.register(PeerMethods.PROPOSE, replicator::serveForwarded);
     LOG.info("event=raft-started member={} cluster={} group={} first_start={}", MemberIds.hex(memberId),
         MemberIds.hex(clusterId), group, plan.firstStart());
@@ -227,29 +241,35 @@ public final class RaftNode implements AutoCloseable {
 
   /** Completes when a linearizable read issued now may be served from the local store. */
   public CompletableFuture<Void> readBarrier() {
-    return readBarrier.await();
+    return readBarrier.await().thenApply(index -> null);
   }
 
   /**
-   * One ReadIndex round (on a follower Ratis asks the leader), tried again while there is no leader
-   * or it is not ready, until the request timeout; it counts only once this member is not a leader
-   * still short of ready (its term's first entry applied). Ratis answers a one-member group's
-   * ReadIndex with the commit index at once, even in that state, where it still refuses writes; and
-   * after a restart that index can lie below acknowledged writes, as the commit index is not
-   * persisted. Checked after the round, so a candidate that wins meanwhile is caught too: a ready
-   * leader has applied every earlier entry, and the reads released next see at least that. etcd's
-   * leader likewise holds ReadIndex until it has committed in its term.
+   * One read round: completes with a read index once this member has applied it, so that a read
+   * issued before the round began may then be served from the local store. Tried again while there
+   * is no leader or it is not ready, until the request timeout.
+   *
+   * <p>On a follower (or learner) the index comes from the leader over the peer service, and the
+   * member then waits until it has applied it. The leader confirms its leadership for every round
+   * itself, see {@link #leaderReadIndex()}.
    */
-  private CompletableFuture<Void> readIndexRound() {
-    CompletableFuture<Void> result = new CompletableFuture<>();
+  private CompletableFuture<Long> readIndexRound() {
+    CompletableFuture<Long> result = new CompletableFuture<>();
     readAttempt(System.nanoTime() + requestTimeout.toNanos(), result);
     return result;
   }
 
-  private void readAttempt(long deadlineNanos, CompletableFuture<Void> result) {
-    sendRead().thenCompose(v -> whenNotUnreadyLeader(deadlineNanos)).whenComplete((v, err) -> {
+  private void readAttempt(long deadlineNanos, CompletableFuture<Long> result) {
+    CompletableFuture<Long> attempt;
+    if (division.getInfo().isLeader()) {
+      attempt = leaderReadIndex();
+    } else {
+      attempt = askLeaderForReadIndex()
+          .thenCompose(index -> stateMachine.awaitApplied(index).thenApply(v -> index));
+    }
+    attempt.whenComplete((index, err) -> {
       if (err == null) {
-        result.complete(null);
+        result.complete(index);
         return;
       }
       Throwable cause = Replicator.unwrap(err);
@@ -265,17 +285,56 @@ public final class RaftNode implements AutoCloseable {
     });
   }
 
-  /** Completes once this member is a follower, a candidate or a ready leader; polls each millisecond. */
-  private CompletableFuture<Void> whenNotUnreadyLeader(long deadlineNanos) {
+  /**
+   * The leader's read index, with leadership confirmed after the round began. Ratis's ReadIndex
+   * confirms it with a heartbeat round, except when the commit index has not moved since its last
+   * confirmed round: then it answers at once, and a leader deposed meanwhile (cut off, or paused,
+   * while the others elected another and wrote on) serves a stale read (StaleLeaderReadTest). So a
+   * round whose commit index has not moved since the last confirmed one proposes a barrier entry
+   * instead: its commit in this leader's term, after the round began, is the confirmation. Under
+   * writes the commit index moves and Ratis's heartbeat round is used; a one-member group needs
+   * neither (no other leader can exist), and is only held until its leader is ready.
+   */
+  private CompletableFuture<Long> leaderReadIndex() {
     DivisionInfo info = division.getInfo();
-    if (!info.isLeader() || info.isLeaderReady()) {
-      return CompletableFuture.completedFuture(null);
+    if (!info.isLeader()) {
+      return CompletableFuture.failedFuture(new io.ketch.server.peer.NotLeaderException());
     }
-    if (System.nanoTime() - deadlineNanos > 0) {
-      return CompletableFuture.failedFuture(new EtcdException(EtcdError.TIMEOUT));
+    if (!info.isLeaderReady()) {
+      return CompletableFuture.failedFuture(new LeaderNotReadyException(division.getMemberId()));
     }
-    return CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS))
-        .thenCompose(v -> whenNotUnreadyLeader(deadlineNanos));
+    long commitAtStart = commitIndex();
+    if (singleton() || commitAtStart > confirmedCommit) {
+      return sendRead().thenApply(v -> confirmed(commitIndex()));
+    }
+    return propose(InternalRequest.newBuilder().setBarrier(Barrier.getDefaultInstance()))
+        .thenApply(index -> confirmed((Long) index));
+  }
+
+  /**
+   * A read index from the leader (one try; the round tries again). Never served here: a member that
+   * became leader meanwhile answers from its own next round instead, in {@link #readAttempt}.
+   */
+  private CompletableFuture<Long> askLeaderForReadIndex() {
+    RaftPeerId leader = division.getInfo().getLeaderId();
+    RaftPeer peer = leader == null ? null : division.getRaftConf().getPeer(leader);
+    if (peer == null || leader.equals(server.getId())) {
+      return CompletableFuture.failedFuture(new io.ketch.server.peer.NotLeaderException());
+    }
+    return peers.call(peer.getAddress(), PeerMethods.READ_INDEX, ReadIndexRequest.getDefaultInstance(), requestTimeout)
+        .thenApply(ReadIndexResponse::getIndex);
+  }
+
+  /** Records a confirmed read index (read rounds run one at a time); returns it. */
+  private long confirmed(long index) {
+    confirmedCommit = Math.max(confirmedCommit, index);
+    return index;
+  }
+
+  /** Whether the configuration has this member as its only voter. */
+  private boolean singleton() {
+    var conf = division.getRaftConf();
+    return conf.getCurrentPeers().size() == 1 && conf.getPreviousPeers().isEmpty();
   }
 
   private CompletableFuture<Void> sendRead() {

@@ -22,23 +22,29 @@ final class ReadBarrier {
         return t;
       });
 
-  private final Supplier<CompletableFuture<Void>> round;
+  private final Supplier<CompletableFuture<Long>> round;
   // @GuardedBy("this")
-  private CompletableFuture<Void> next;
+  private CompletableFuture<Long> next;
   // @GuardedBy("this")
   private boolean inFlight;
 
-  /** @param round one ReadIndex round: completes once the local state has applied the read index */
-  ReadBarrier(Supplier<CompletableFuture<Void>> round) {
+  /**
+   * @param round one ReadIndex round: completes with the read index once the local state has applied
+   *     it
+   */
+  ReadBarrier(Supplier<CompletableFuture<Long>> round) {
     this.round = round;
   }
 
-  /** Completes when a read issued now may be served from the local store. */
-  synchronized CompletableFuture<Void> await() {
+  /**
+   * Completes, with the read index of the round, when a read issued now may be served from the local
+   * store.
+   */
+  synchronized CompletableFuture<Long> await() {
     if (next == null) {
       next = new CompletableFuture<>();
     }
-    CompletableFuture<Void> f = next;
+    CompletableFuture<Long> f = next;
     if (!inFlight) {
       start();
     }
@@ -47,10 +53,10 @@ final class ReadBarrier {
 
   // @GuardedBy("this")
   private void start() {
-    CompletableFuture<Void> waiting = next;
+    CompletableFuture<Long> waiting = next;
     next = null;
     inFlight = true;
-    CompletableFuture<Void> r;
+    CompletableFuture<Long> r;
     try {
       r = round.get();
     } catch (RuntimeException e) {
@@ -66,7 +72,7 @@ final class ReadBarrier {
       if (err != null) {
         waiting.completeExceptionally(err);
       } else {
-        waiting.complete(null);
+        waiting.complete(v);
       }
     }, ROUND_ENDS);
   }
