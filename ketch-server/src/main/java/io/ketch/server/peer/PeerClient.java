@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
+import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
 import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
 import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
@@ -48,6 +49,11 @@ public final class PeerClient implements AutoCloseable {
 
           @Override
           public void onError(Throwable t) {
+            if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+              // the caller tries again soon (a member that was down may be back): don't let gRPC's
+              // reconnect backoff, which grows to minutes while a member is down, stand in its way
+              ch.resetConnectBackoff();
+            }
             f.completeExceptionally(t instanceof StatusRuntimeException s
                 ? PeerErrors.fromStatus(s.getStatus())
                 : new PeerUnavailableException("ketch: " + method + " to " + address + " failed", t));
