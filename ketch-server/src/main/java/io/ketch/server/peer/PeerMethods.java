@@ -16,6 +16,8 @@ import io.ketch.api.etcdserverpb.MemberUpdateRequest;
 import io.ketch.api.etcdserverpb.MemberUpdateResponse;
 import io.ketch.server.peer.proto.ClusterInfoRequest;
 import io.ketch.server.peer.proto.ClusterInfoResponse;
+import io.ketch.server.peer.proto.ConfirmLeadershipRequest;
+import io.ketch.server.peer.proto.ConfirmLeadershipResponse;
 import io.ketch.server.peer.proto.ProposeRequest;
 import io.ketch.server.peer.proto.ProposeResponse;
 import io.ketch.server.peer.proto.ReadIndexRequest;
@@ -36,6 +38,10 @@ public final class PeerMethods {
   /** A read index confirmed by the leader (leader only). */
   public static final PeerMethod<ReadIndexRequest, ReadIndexResponse> READ_INDEX =
       new PeerMethod<>("ReadIndex", ReadIndexRequest.parser(), ReadIndexResponse.parser());
+
+  /** Whether a voter still follows the leader of a term (any member answers). */
+  public static final PeerMethod<ConfirmLeadershipRequest, ConfirmLeadershipResponse> CONFIRM_LEADERSHIP =
+      new PeerMethod<>("ConfirmLeadership", ConfirmLeadershipRequest.parser(), ConfirmLeadershipResponse.parser());
 
   /** Renew a lease (leader only: it runs the countdowns). */
   public static final PeerMethod<LeaseKeepAliveRequest, LeaseKeepAliveResponse> LEASE_RENEW =
@@ -65,6 +71,6 @@ public final class PeerMethods {
       new PeerMethod<>("MemberPromote", MemberPromoteRequest.parser(), MemberPromoteResponse.parser());
 
   /** Every method, for the service definition. */
-  static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, READ_INDEX, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
+  static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, READ_INDEX, CONFIRM_LEADERSHIP, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
       CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE);
 }

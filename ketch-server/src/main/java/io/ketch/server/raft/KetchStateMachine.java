@@ -1,5 +1,7 @@
 package io.ketch.server.raft;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.apply.EtcdException;
 import io.ketch.server.cluster.Membership;
@@ -14,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -56,6 +59,10 @@ final class KetchStateMachine extends BaseStateMachine {
       });
   /** The applied index, for reads waiting on it. */
   private final AppliedIndex appliedIndex = new AppliedIndex(-1);
+  /** The index of the last applied entry that carried requests (read by any thread). */
+  private volatile long lastStateIndex = -1;
+  /** Told of each applied entry that carried requests, with its index (on the apply thread). */
+  private volatile LongConsumer onStateApplied = i -> { };
   /** Which batches have been applied (apply thread only). */
   private ProposerSessions sessions;
   /** Applied entries and the client requests they carried (apply thread only; read for stats). */
@@ -82,6 +89,7 @@ final class KetchStateMachine extends BaseStateMachine {
     }
     sessions = ProposerSessions.load(backend);
     appliedIndex.advance(index);
+    lastStateIndex = index;
     LOG.info("event=state-machine-initialized consistent_index={} term={}", index, term);
   }
 
@@ -95,28 +103,27 @@ final class KetchStateMachine extends BaseStateMachine {
     try {
       InternalBatch batch = InternalBatch.parseFrom(
           entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-      List<Object> results = new ArrayList<>(batch.getRequestsCount());
+      List<Section> mine = new ArrayList<>();
+      boolean changed;
       try (Backend.Batch writes = backend.newBatch()) {
-        if (sessions.firstApply(writes, batch.getProposer(), batch.getSeq())) {
-          for (InternalRequest r : batch.getRequestsList()) {
-            results.add(applyOne(writes, r, index));
-          }
-        } else {
-          LOG.info("event=duplicate-batch-skipped index={} proposer={} seq={}", index, batch.getProposer(),
-              batch.getSeq());
-        }
+        changed = applyBatch(writes, batch, index, mine);
         writeConsistentIndex(writes, entry.getTerm(), index);
         backend.commit(writes);
       }
       kv.publish();
       updateLastAppliedTermIndex(entry.getTerm(), index);
+      if (changed) {
+        lastStateIndex = index;
+      }
       appliedIndex.advance(index);
+      if (changed) {
+        onStateApplied.accept(index);
+      }
       appliedEntries++;
-      appliedRequests += batch.getRequestsCount();
-      if (batch.getProposer() == proposer && !results.isEmpty()) {
+      for (Section section : mine) {
         responder.execute(() -> {
-          for (int i = 0; i < results.size(); i++) {
-            waiters.complete(batch.getRequests(i).getId(), results.get(i));
+          for (int i = 0; i < section.results.size(); i++) {
+            waiters.complete(section.batch.getRequests(i).getId(), section.results.get(i));
           }
         });
       }
@@ -129,7 +136,44 @@ final class KetchStateMachine extends BaseStateMachine {
     }
   }
 
-  private Object applyOne(Backend.Batch writes, InternalRequest r, long index) {
+  /** A batch's own section, then the batches forwarded in it (an old leader's re-sent entry nests them). */
+  private boolean applyBatch(Backend.Batch writes, InternalBatch batch, long index, List<Section> mine)
+      throws InvalidProtocolBufferException {
+    boolean changed = applySection(writes, batch, index, mine);
+    for (ByteString forwarded : batch.getForwardedList()) {
+      changed |= applyBatch(writes, InternalBatch.parseFrom(forwarded), index, mine);
+    }
+    return changed;
+  }
+
+  /** The requests of one proposer in an entry, and their results. */
+  private record Section(InternalBatch batch, List<Object> results) {}
+
+  /**
+   * Applies one proposer's section of an entry, unless it was applied before (a copy); collects the
+   * results of this process's own sections for its waiters. Returns whether it applied requests.
+   */
+  private boolean applySection(Backend.Batch writes, InternalBatch section, long index, List<Section> mine) {
+    if (section.getRequestsCount() == 0) {
+      return false;
+    }
+    if (!sessions.firstApply(writes, section.getProposer(), section.getSeq())) {
+      LOG.info("event=duplicate-batch-skipped index={} proposer={} seq={}", index, section.getProposer(),
+          section.getSeq());
+      return false;
+    }
+    List<Object> results = new ArrayList<>(section.getRequestsCount());
+    for (InternalRequest r : section.getRequestsList()) {
+      results.add(applyOne(writes, r));
+    }
+    appliedRequests += section.getRequestsCount();
+    if (section.getProposer() == proposer) {
+      mine.add(new Section(section, results));
+    }
+    return true;
+  }
+
+  private Object applyOne(Backend.Batch writes, InternalRequest r) {
     try {
       return switch (r.getRequestCase()) {
         case PUT -> applier.put(writes, r.getPut());
@@ -140,7 +184,6 @@ final class KetchStateMachine extends BaseStateMachine {
         case LEASE_REVOKE -> applier.leaseRevoke(writes, r.getLeaseRevoke());
         case LEASE_CHECKPOINT -> applier.leaseCheckpoint(writes, r.getLeaseCheckpoint());
         case MEMBER_CHANGE -> membership.apply(writes, r.getMemberChange());
-        case BARRIER -> index;
         default -> throw new IllegalStateException("empty request in log entry: " + r);
       };
     } catch (EtcdException | MvccException e) {
@@ -150,16 +193,26 @@ final class KetchStateMachine extends BaseStateMachine {
 
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
-    // configuration and leader no-op entries: nothing to apply, but the consistent index moves on
+    // configuration entries (and the leader's first entry of a term): nothing to apply. The applied
+    // index moves on in memory only; the backend's consistent index catches up with the next applied
+    // batch, and a restart meanwhile replays these entries again (they change nothing).
     if (index <= getLastAppliedTermIndex().getIndex()) {
       return;
     }
-    try (Backend.Batch writes = backend.newBatch()) {
-      writeConsistentIndex(writes, term, index);
-      backend.commit(writes);
-    }
     updateLastAppliedTermIndex(term, index);
     appliedIndex.advance(index);
+  }
+
+  /**
+   * The index of the last applied entry that carried requests: a member that has applied it holds
+   * the same state as this one (entries after it change nothing).
+   */
+  long lastStateIndex() {
+    return lastStateIndex;
+  }
+
+  void onStateApplied(LongConsumer listener) {
+    this.onStateApplied = listener;
   }
 
   /** Completes once this member has applied log index {@code index}. */

@@ -1,7 +1,11 @@
 package io.ketch.server.raft;
 
+import com.google.protobuf.ByteString;
 import io.ketch.server.raft.proto.InternalBatch;
 import io.ketch.server.raft.proto.InternalRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -9,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -41,12 +46,13 @@ final class Proposer implements AutoCloseable {
    * Whether this member's apply thread is behind its commit index: the mark of the lost wake-up a
    * nudge is for (an entry that merely waits for its followers needs none).
    */
-  private final java.util.function.BooleanSupplier applyBehind;
+  private final BooleanSupplier applyBehind;
   /** The number of the next batch (from 1; see ProposerSessions). Taken under {@code draining}. */
   private long nextSeq = 1;
   private final Function<InternalBatch, CompletableFuture<Void>> propose;
   private final Waiters waiters;
   private final ConcurrentLinkedQueue<InternalRequest> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Forwarded> forwarded = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
   /** When the latest entry was proposed (System.nanoTime()). */
@@ -62,7 +68,7 @@ final class Proposer implements AutoCloseable {
    *     member's own apply (which answers them) before they fail with etcd's timeout
    */
   Proposer(long proposerId, int maxInFlight, Function<InternalBatch, CompletableFuture<Void>> propose,
-      Waiters waiters, java.time.Duration applyTimeout, java.util.function.BooleanSupplier applyBehind) {
+      Waiters waiters, Duration applyTimeout, BooleanSupplier applyBehind) {
     this.proposerId = proposerId;
     this.applyBehind = applyBehind;
     this.maxInFlight = maxInFlight;
@@ -104,13 +110,30 @@ final class Proposer implements AutoCloseable {
     drain();
   }
 
+  /**
+   * Queues a batch another member forwarded to this leader: it goes into this member's next entry
+   * as it is (its proposer, number and requests), so the leader's entry carries every member's
+   * requests and the cluster makes one entry per round rather than one per member. Completes once
+   * that entry is applied here (or fails, and the member sends it again).
+   */
+  CompletableFuture<Void> submitForwarded(ByteString batch) {
+    Forwarded f = new Forwarded(batch, new CompletableFuture<>());
+    forwarded.add(f);
+    drain();
+    return f.done;
+  }
+
+  private boolean hasWork() {
+    return !queue.isEmpty() || !forwarded.isEmpty();
+  }
+
   private void drain() {
-    while (!queue.isEmpty() && inFlight.get() < maxInFlight) {
+    while (hasWork() && inFlight.get() < maxInFlight) {
       if (!draining.compareAndSet(false, true)) {
         return; // the draining thread will see our request
       }
       try {
-        while (!queue.isEmpty() && inFlight.get() < maxInFlight) {
+        while (hasWork() && inFlight.get() < maxInFlight) {
           proposeOne(takeBatch());
         }
       } finally {
@@ -119,23 +142,46 @@ final class Proposer implements AutoCloseable {
     }
   }
 
-  private InternalBatch takeBatch() {
+  /** The next entry: queued requests, then queued forwarded batches, within the count and byte bounds. */
+  private Entry takeBatch() {
     InternalBatch.Builder b = InternalBatch.newBuilder().setProposer(proposerId).setSeq(nextSeq++);
     int bytes = 0;
+    int count = 0;
     InternalRequest r;
-    while (b.getRequestsCount() < MAX_BATCH_COUNT && (r = queue.peek()) != null) {
+    while (count < MAX_BATCH_COUNT && (r = queue.peek()) != null) {
       int size = r.getSerializedSize();
-      if (b.getRequestsCount() > 0 && bytes + size > MAX_BATCH_BYTES) {
+      if (count > 0 && bytes + size > MAX_BATCH_BYTES) {
         break;
       }
       queue.poll();
       b.addRequests(r);
       bytes += size;
+      count++;
     }
-    return b.build();
+    List<Forwarded> carried = new ArrayList<>();
+    Forwarded f;
+    while (count < MAX_BATCH_COUNT && (f = forwarded.peek()) != null) {
+      int size = f.batch.size();
+      if (count > 0 && bytes + size > MAX_BATCH_BYTES) {
+        break;
+      }
+      forwarded.poll();
+      b.addForwarded(f.batch);
+      carried.add(f);
+      bytes += size;
+      count++;
+    }
+    return new Entry(b.build(), carried);
   }
 
-  private void proposeOne(InternalBatch batch) {
+  /** A batch forwarded by another member (serialized), and who waits for it. */
+  private record Forwarded(ByteString batch, CompletableFuture<Void> done) {}
+
+  /** An entry to propose, and the forwarded batches it carries. */
+  private record Entry(InternalBatch batch, List<Forwarded> carried) {}
+
+  private void proposeOne(Entry entry) {
+    InternalBatch batch = entry.batch();
     inFlight.incrementAndGet();
     proposedAt = System.nanoTime();
     CompletableFuture<Void> done;
@@ -145,6 +191,13 @@ final class Proposer implements AutoCloseable {
       done = CompletableFuture.failedFuture(e);
     }
     done.whenComplete((v, err) -> {
+      for (Forwarded f : entry.carried()) {
+        if (err != null) {
+          f.done.completeExceptionally(err);
+        } else {
+          f.done.complete(null);
+        }
+      }
       if (err != null) {
         for (InternalRequest r : batch.getRequestsList()) {
           waiters.fail(r.getId(), err);

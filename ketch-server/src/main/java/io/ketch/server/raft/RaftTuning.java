@@ -39,6 +39,8 @@ final class RaftTuning {
     // Ratis would log an extra entry with the commit index after every commit: a second append (and
     // apply) per write. Raft keeps the commit index volatile; a restarted member learns it from the
     // leader (a single member by committing its first entry of the new term), then applies the rest.
+    // Followers learn of a commit from the next entry; when none follows, Ketch's leader sends one
+    // (RaftNode's commit push) instead of waiting for a heartbeat.
     RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     return p;
   }

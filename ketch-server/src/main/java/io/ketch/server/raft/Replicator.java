@@ -102,19 +102,21 @@ final class Replicator {
     });
   }
 
-  /** Serves a batch forwarded by another member: only the leader appends. */
-  CompletableFuture<ProposeResponse> serveForwarded(ProposeRequest r) {
+  /**
+   * Serves a batch forwarded by another member: only the leader takes it, into its own next entry
+   * (see {@link Proposer#submitForwarded}); answers once that entry is applied here.
+   */
+  CompletableFuture<ProposeResponse> serveForwarded(ProposeRequest r, Proposer proposer) {
     if (!node.division().getInfo().isLeader()) {
       return CompletableFuture.failedFuture(new NotLeaderException());
     }
-    return appendHere(r.getProposer(), r.getSeq(), UnsafeByteOperations.unsafeWrap(r.getBatch().toByteArray()))
-        .handle((v, err) -> {
-          if (err == null) {
-            return ProposeResponse.getDefaultInstance();
-          }
-          Throwable cause = unwrap(err);
-          throw new CompletionException(retryable(cause) ? new NotLeaderException() : RaftNode.toEtcd(cause));
-        });
+    return proposer.submitForwarded(r.getBatch()).handle((v, err) -> {
+      if (err == null) {
+        return ProposeResponse.getDefaultInstance();
+      }
+      Throwable cause = unwrap(err);
+      throw new CompletionException(retryable(cause) ? new NotLeaderException() : RaftNode.toEtcd(cause));
+    });
   }
 
   private CompletableFuture<Void> appendHere(long proposer, long seq, ByteString bytes) {
