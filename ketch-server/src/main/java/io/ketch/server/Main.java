@@ -7,7 +7,17 @@ import io.ketch.server.config.ServerConfig;
 public final class Main {
   private Main() {}
 
+  /** The common pool's parallelism property, read once when the pool is first used. */
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) throws Exception {
+    // Before anything uses the common pool: on two cores its parallelism defaults to 1, and then
+    // CompletableFuture runs every default-executor async task on a new thread. Ratis's follower
+    // does that for each append it receives (ServerImplUtils.NavigableIndices.append), so a follower
+    // under load started hundreds of threads a second (JFR), costing CPU and latency per entry.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
     Flags.Command cmd;
     try {
       cmd = Flags.parse(args, System.getenv());

@@ -35,6 +35,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -166,6 +167,11 @@ public final class RaftNode implements AutoCloseable {
         : CompletableFuture.failedFuture(new io.ketch.server.peer.NotLeaderException()));
     stateMachine.onStateApplied(this::pushCommit);
     peerService.register(PeerMethods.PROPOSE, r -> replicator.serveForwarded(r, proposer));
+    if (ForkJoinPool.getCommonPoolParallelism() <= 1) {
+      // the ketch command sets it (Main); an embedding JVM decides for itself
+      LOG.warn("event=common-pool-parallelism-1 detail=\"Ratis's follower starts a thread per append received; "
+          + "run the JVM with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2\"");
+    }
     LOG.info("event=raft-started member={} cluster={} group={} first_start={}", MemberIds.hex(memberId),
         MemberIds.hex(clusterId), group, plan.firstStart());
   }
