@@ -23,6 +23,8 @@ import io.ketch.server.peer.proto.ProposeResponse;
 import io.ketch.server.peer.proto.ReadIndexRequest;
 import io.ketch.server.peer.proto.ReadIndexResponse;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The peer service's methods (etcd serves the same over its peer HTTP handlers): what a member
@@ -37,11 +39,12 @@ public final class PeerMethods {
 
   /** A read index confirmed by the leader (leader only). */
   public static final PeerMethod<ReadIndexRequest, ReadIndexResponse> READ_INDEX =
-      new PeerMethod<>("ReadIndex", ReadIndexRequest.parser(), ReadIndexResponse.parser());
+      new PeerMethod<>("ReadIndex", ReadIndexRequest.parser(), ReadIndexResponse.parser(), true);
 
   /** Whether a voter still follows the leader of a term (any member answers). */
   public static final PeerMethod<ConfirmLeadershipRequest, ConfirmLeadershipResponse> CONFIRM_LEADERSHIP =
-      new PeerMethod<>("ConfirmLeadership", ConfirmLeadershipRequest.parser(), ConfirmLeadershipResponse.parser());
+      new PeerMethod<>("ConfirmLeadership", ConfirmLeadershipRequest.parser(), ConfirmLeadershipResponse.parser(),
+          true);
 
   /** Renew a lease (leader only: it runs the countdowns). */
   public static final PeerMethod<LeaseKeepAliveRequest, LeaseKeepAliveResponse> LEASE_RENEW =
@@ -73,4 +76,12 @@ public final class PeerMethods {
   /** Every method, for the service definition. */
   static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, READ_INDEX, CONFIRM_LEADERSHIP, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
       CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE);
+
+  private static final Map<String, PeerMethod<?, ?>> BY_NAME = ALL.stream()
+      .collect(Collectors.toUnmodifiableMap(m -> m.descriptor().getFullMethodName(), m -> m));
+
+  /** The method with this full gRPC name, or null. */
+  static PeerMethod<?, ?> byName(String fullName) {
+    return BY_NAME.get(fullName);
+  }
 }
