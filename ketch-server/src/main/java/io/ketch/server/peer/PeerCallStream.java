@@ -18,7 +18,7 @@ import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
 /**
  * A member's Calls stream to one peer: the calls of streamed peer methods travel on it as messages,
  * numbered, and replies are matched by number, so a call costs one message each way rather than a
- * gRPC call of its own (read rounds make thousands a second). When the stream breaks, every call on
+ * gRPC call of its own (read rounds make thousands a second, forwarded proposals hundreds). When the stream breaks, every call on
  * it fails as the peer being unavailable, and the stream is not used again: the next call opens a
  * new one. A call not answered within its timeout fails as a unary call past its deadline would,
  * found by {@link #expire} (a sweep, rather than a timer task per call: those cost 3% of a member's

@@ -33,11 +33,11 @@ import java.util.stream.Collectors;
 public final class PeerMethods {
   private PeerMethods() {}
 
-  /** Append a batch of client requests (leader only). */
+  /** Append a batch of client requests (leader only). Streamed: a follower sends one per round. */
   public static final PeerMethod<ProposeRequest, ProposeResponse> PROPOSE =
-      new PeerMethod<>("Propose", ProposeRequest.parser(), ProposeResponse.parser());
+      new PeerMethod<>("Propose", ProposeRequest.parser(), ProposeResponse.parser(), true);
 
-  /** A read index confirmed by the leader (leader only). */
+  /** A read index confirmed by the leader (leader only). Streamed, as the next: one per read round. */
   public static final PeerMethod<ReadIndexRequest, ReadIndexResponse> READ_INDEX =
       new PeerMethod<>("ReadIndex", ReadIndexRequest.parser(), ReadIndexResponse.parser(), true);
 
