@@ -13,6 +13,7 @@ rounds="${1:-3}"
 shift $(($# > 0 ? 1 : 0))
 extra=("$@")
 (cd "$root" && ./mvnw -q -B -o -DskipTests package) >&2
+export KETCH_NO_BUILD=1 # built just now: bin/ketch must not rebuild mid-run
 # shellcheck source=bench/cluster.sh
 . "$root/bench/cluster.sh"
 trap cluster_cleanup EXIT

@@ -7,6 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-3}"
 set_name="${2:-kv}"
 (cd "$root" && ./mvnw -q -B -DskipTests package) >&2
+export KETCH_NO_BUILD=1 # built just now: bin/ketch must not rebuild mid-run
 # shellcheck source=bench/servers.sh
 . "$root/bench/servers.sh"
 

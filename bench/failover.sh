@@ -34,6 +34,7 @@ shift $(($# > 2 ? 2 : $#))
 extra=("$@")
 settle=2
 (cd "$root" && ./mvnw -q -B -o -DskipTests package) >&2
+export KETCH_NO_BUILD=1 # built just now: bin/ketch must not rebuild mid-run
 # shellcheck source=bench/cluster.sh
 . "$root/bench/cluster.sh"
 scratch="$(mktemp -d /tmp/ketch-failover.XXXXXX)"
