@@ -95,6 +95,10 @@ class ClusterFaultTest {
       assertEquals(List.of(), live.problems(), context);
       assertEquals(replayed, live.events(), "the watch that followed the faults missed or repeated events; " + context);
       assertNull(RegisterWorkload.revisionRegression(workload.revisions()), context);
+      // the soak's figures (BENCHMARKS.md): reached only when every check above passed
+      System.out.printf("cluster-fault: members=%d seed=%d seconds=%d operations=%d acknowledged_writes=%d "
+          + "failed_requests=%d faults=%d watched_events=%d anomalies=0%n", members, seed, FAULT_MILLIS / 1000,
+          ops.size(), workload.acknowledged(), workload.failed(), faults.faultCount(), live.events().size());
     }
   }
 }

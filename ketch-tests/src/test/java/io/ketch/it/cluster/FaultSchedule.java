@@ -32,6 +32,11 @@ final class FaultSchedule {
     return log;
   }
 
+  /** How many faults were injected (the log's first line is the schedule). */
+  int faultCount() {
+    return log.size() - 1;
+  }
+
   /** Runs faults until {@code millis} have passed; every fault is undone before this returns. */
   void run(long millis) {
     long end = System.nanoTime() + millis * 1_000_000;
