@@ -4,6 +4,8 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.etcdserverpb.AlarmRequest;
 import io.ketch.api.etcdserverpb.AlarmResponse;
+import io.ketch.api.etcdserverpb.DefragmentRequest;
+import io.ketch.api.etcdserverpb.DefragmentResponse;
 import io.ketch.api.etcdserverpb.HashKVRequest;
 import io.ketch.api.etcdserverpb.HashKVResponse;
 import io.ketch.api.etcdserverpb.HashRequest;
@@ -27,7 +29,7 @@ import io.ketch.server.storage.Backend;
 import io.ketch.server.storage.BackendHash;
 
 /**
- * etcd's Maintenance service: Status, the alarm list, MoveLeader, HashKV and Hash. Defragment,
+ * etcd's Maintenance service: Status, the alarm list, MoveLeader, HashKV, Hash and Defragment.
  * Snapshot and Downgrade are not built yet and answer UNIMPLEMENTED.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
@@ -40,7 +42,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final RaftGroupView group;
   private final Executor hashing;
 
-  /** {@code hashing} runs HashKV and Hash, which scan the backend, off the transport loops. */
+  /** {@code hashing} runs HashKV, Hash and Defragment, which scan the backend, off the transport loops. */
   MaintenanceService(KvStore kv, Backend backend, RaftNode raft, Headers headers, long quotaBytes,
       Membership membership, Executor hashing) {
     this.hashing = hashing;
@@ -130,6 +132,19 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
           .setCompactRevision(h.compactRevision())
           .setHashRevision(h.hashRevision())
           .build();
+    }, hashing).whenComplete((resp, err) -> Replies.reply(resp, err, out));
+  }
+
+  /**
+   * etcd's Defragment, of this member only (etcdctl's {@code defrag --cluster} asks each): the
+   * backend's files are rewritten without what compaction deleted ({@link Backend#defragment}).
+   * Unlike etcd's, reads and writes of this member go on meanwhile. Answers when it is done.
+   */
+  @Override
+  public void defragment(DefragmentRequest r, StreamObserver<DefragmentResponse> out) {
+    CompletableFuture.supplyAsync(() -> {
+      backend.defragment();
+      return DefragmentResponse.newBuilder().setHeader(headers.of(kv.currentRevision())).build();
     }, hashing).whenComplete((resp, err) -> Replies.reply(resp, err, out));
   }
 

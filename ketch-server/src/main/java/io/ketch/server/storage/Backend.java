@@ -35,6 +35,14 @@ public interface Backend extends AutoCloseable {
   /** Estimated bytes of live data (what a defragmentation would leave). */
   long sizeInUse();
 
+  /**
+   * Rewrites the database files so that space freed by deletions (compaction of old revisions) is
+   * returned to the file system: etcd's defragmentation. Reads and writes go on meanwhile. One
+   * defragmentation at a time; a second caller waits for the first. Fails if the backend closes
+   * meanwhile.
+   */
+  void defragment();
+
   /** Writes a consistent copy of the database to {@code dir} (which must not exist). */
   void checkpoint(Path dir);
 

@@ -13,6 +13,7 @@ import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
@@ -44,6 +45,13 @@ public final class RocksBackend implements Backend {
   private final WriteOptions writeOptions;
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final Map<String, ColumnFamilyHandle> buckets = new HashMap<>();
+  /** Held while a defragmentation runs: one at a time, and close waits for it to stop. */
+  private final Object defragmenting = new Object();
+  private final CompactRangeOptions defragOptions = new CompactRangeOptions()
+      .setExclusiveManualCompaction(false)
+      .setAllowWriteStall(false)
+      .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce);
+  private volatile boolean closing;
 
   private RocksBackend(Path dir) throws RocksDBException {
     this.dir = dir;
@@ -165,7 +173,30 @@ public final class RocksBackend implements Backend {
         // a missing estimate leaves the figure lower, never wrong in kind
       }
     }
-    return total;
+    // memtables count at their arena size, which can exceed the write-ahead log holding the same
+    // data on disk: in use is never more than the files (etcd's dbSizeInUse <= dbSize)
+    return Math.min(total, sizeOnDisk());
+  }
+
+  /**
+   * A manual compaction of every bucket down to the last level, which drops deleted and overwritten
+   * entries and their tombstones. Not exclusive (RocksDB's automatic compactions go on, so writes
+   * never stall behind it) and it waits rather than push the database into a write stall.
+   */
+  @Override
+  public void defragment() {
+    synchronized (defragmenting) {
+      if (closing) {
+        throw new IllegalStateException("backend at " + dir + " is closing");
+      }
+      try {
+        for (ColumnFamilyHandle h : buckets.values()) {
+          db.compactRange(h, null, null, defragOptions);
+        }
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("defragmentation of " + dir + " failed: " + e.getMessage(), e);
+      }
+    }
   }
 
   @Override
@@ -179,6 +210,11 @@ public final class RocksBackend implements Backend {
 
   @Override
   public void close() {
+    closing = true;
+    defragOptions.setCanceled(true); // a running defragmentation stops at its next check
+    synchronized (defragmenting) {
+      defragOptions.close();
+    }
     try {
       db.flushWal(true);
     } catch (RocksDBException e) {
