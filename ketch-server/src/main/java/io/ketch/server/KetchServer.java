@@ -5,6 +5,7 @@ import io.ketch.api.etcdserverpb.LeaseCheckpointRequest;
 import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
 import io.ketch.server.api.GrpcServer;
 import io.ketch.server.api.Headers;
+import io.ketch.server.alarm.Alarms;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.cluster.AttributePublisher;
 import io.ketch.server.cluster.Bootstrap;
@@ -96,7 +97,7 @@ public final class KetchServer implements AutoCloseable {
         throw new StartException("the member has been permanently removed from the cluster; the data-dir used by"
             + " this member must be removed (member " + MemberIds.hex(identity.memberId()) + ")");
       }
-      Applier applier = new Applier(kv, lessor);
+      Applier applier = new Applier(kv, lessor, Alarms.load(backend));
       PeerService peerService = new PeerService();
       RaftNode raft = add(parts, RaftNode.start(cfg, plan, backend, kv, applier, membership, peerService, peers));
       if (MemberIdentity.load(cfg.dataDir()) == null) {

@@ -5,17 +5,19 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.ketch.api.etcdserverpb.AuthGrpc;
+import io.ketch.server.alarm.Quota;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.cluster.ClusterAdmin;
 import io.ketch.server.cluster.Membership;
 import io.ketch.server.cluster.proto.MemberRecord;
-import io.ketch.server.config.ServerConfig;
 import io.ketch.server.concurrency.Elections;
 import io.ketch.server.concurrency.KeyChanges;
 import io.ketch.server.concurrency.Locks;
+import io.ketch.server.config.ServerConfig;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
+import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.Backend;
 import io.ketch.server.watch.WatchableStore;
 import java.io.IOException;
@@ -52,8 +54,11 @@ public final class GrpcServer implements AutoCloseable {
   private final ExecutorService recipes;
   private final TransportLoops loops;
   private final NoLeaderMonitor noLeader;
+  private final SnapshotStreamer snapshots;
 
-  private GrpcServer(ExecutorService reads, ExecutorService recipes, TransportLoops loops, NoLeaderMonitor noLeader) {
+  private GrpcServer(ExecutorService reads, ExecutorService recipes, TransportLoops loops, NoLeaderMonitor noLeader,
+      SnapshotStreamer snapshots) {
+    this.snapshots = snapshots;
     this.reads = reads;
     this.recipes = recipes;
     this.loops = loops;
@@ -83,17 +88,22 @@ public final class GrpcServer implements AutoCloseable {
       return t;
     });
     NoLeaderMonitor noLeader = new NoLeaderMonitor(() -> raft.leaderId() != 0, cfg.electionTimeout());
-    GrpcServer g = new GrpcServer(reads, recipes, loops, noLeader);
+    // backups are checkpoints beside the database (hard links need the same file system)
+    SnapshotStreamer snapshots = new SnapshotStreamer(parts.backend(),
+        cfg.dataDir().resolve("member").resolve("backup-scratch"));
+    GrpcServer g = new GrpcServer(reads, recipes, loops, noLeader, snapshots);
     Headers headers = new Headers(raft);
     KeyChanges changes = new KeyChanges(recipes);
     kv.addEventSink(changes);
     LocalKvClient local = new LocalKvClient(kv, parts.applier(), raft, headers, reads);
     LockService lock = new LockService(new Locks(local, changes));
     ElectionService election = new ElectionService(new Elections(local, changes, recipes));
+    Quota quota = new Quota(cfg.quotaBackendBytes(), ServerConfig.DEFAULT_QUOTA_BYTES, parts.backend()::sizeOnDisk,
+        raft.memberId(), alarm -> raft.propose(InternalRequest.newBuilder().setAlarm(alarm)));
     KvService kvService = new KvService(kv, parts.applier(), raft, headers, cfg.maxTxnOps(), maxRequestBytes, reads,
-        loops);
+        loops, quota);
     MaintenanceService maintenance = new MaintenanceService(kv, parts.backend(), raft, headers,
-        cfg.effectiveQuotaBytes(), parts.membership(), reads);
+        cfg.effectiveQuotaBytes(), parts.membership(), parts.applier().alarms(), reads, snapshots);
     MemberGuard guard = new MemberGuard(() -> raft.leaderId() != 0, () -> {
       MemberRecord self = parts.membership().member(raft.memberId());
       return self != null && self.getIsLearner();
@@ -113,7 +123,7 @@ public final class GrpcServer implements AutoCloseable {
             .addService(kvService)
             .addService(maintenance)
             .addService(new WatchService(parts.watchable(), loops, noLeader))
-            .addService(new LeaseService(kv, raft, parts.keeper(), headers))
+            .addService(new LeaseService(kv, raft, parts.keeper(), headers, quota))
             .addService(new ClusterService(raft, parts.membership(), parts.clusterAdmin(), headers))
             .addService(new AuthGrpc.AuthImplBase() {})
             .addService(lock)
@@ -155,6 +165,7 @@ public final class GrpcServer implements AutoCloseable {
       }
     }
     noLeader.close();
+    snapshots.close();
     reads.shutdownNow();
     recipes.shutdownNow();
     loops.close();

@@ -14,6 +14,8 @@ import io.ketch.api.etcdserverpb.RangeResponse;
 import io.ketch.api.etcdserverpb.RequestOp;
 import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.TxnResponse;
+import io.ketch.server.alarm.Quota;
+import io.ketch.server.alarm.QuotaCost;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.MvccException;
@@ -40,10 +42,12 @@ final class KvService extends KVGrpc.KVImplBase {
   private final long maxRequestBytes;
   private final Executor reads;
   private final TransportLoops loops;
+  private final Quota quota;
 
   KvService(KvStore kv, Applier applier, RaftNode raft, Headers headers, int maxTxnOps, long maxRequestBytes,
-      Executor reads, TransportLoops loops) {
+      Executor reads, TransportLoops loops, Quota quota) {
     this.loops = loops;
+    this.quota = quota;
     this.kv = kv;
     this.applier = applier;
     this.raft = raft;
@@ -66,11 +70,13 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void put(PutRequest r, StreamObserver<PutResponse> out) {
-    if (!accepted(() -> validator.checkPut(r), out)) {
-      return;
-    }
-    write(InternalRequest.newBuilder().setPut(r), (PutResponse resp) ->
-        resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    admitted(QuotaCost.of(r), out, () -> {
+      if (!accepted(() -> validator.checkPut(r), out)) {
+        return;
+      }
+      write(InternalRequest.newBuilder().setPut(r), (PutResponse resp) ->
+          resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    });
   }
 
   @Override
@@ -84,18 +90,39 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void txn(TxnRequest r, StreamObserver<TxnResponse> out) {
-    if (!accepted(() -> validator.checkTxn(r), out)) {
+    admitted(QuotaCost.of(r), out, () -> {
+      if (!accepted(() -> validator.checkTxn(r), out)) {
+        return;
+      }
+      if (Applier.isReadOnly(r)) {
+        read(isSerializable(r), () -> {
+          TxnResponse resp = kv.read(rv -> applier.readTxn(rv, r));
+          return resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build();
+        }, out);
+        return;
+      }
+      write(InternalRequest.newBuilder().setTxn(r), (TxnResponse resp) ->
+          resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    });
+  }
+
+  /**
+   * Runs {@code then} if the space quota admits a request of {@code cost} bytes, else answers
+   * etcd's NOSPACE error. As in etcd, the quota is checked before the request is validated.
+   */
+  private <T> void admitted(int cost, StreamObserver<T> out, Runnable then) {
+    CompletableFuture<Void> ok = quota.admit(cost);
+    if (ok.isDone() && !ok.isCompletedExceptionally()) {
+      then.run(); // the usual case, on this thread
       return;
     }
-    if (Applier.isReadOnly(r)) {
-      read(isSerializable(r), () -> {
-        TxnResponse resp = kv.read(rv -> applier.readTxn(rv, r));
-        return resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build();
-      }, out);
-      return;
-    }
-    write(InternalRequest.newBuilder().setTxn(r), (TxnResponse resp) ->
-        resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    ok.whenComplete((v, err) -> {
+      if (err != null) {
+        Replies.reply(null, err, out);
+      } else {
+        then.run();
+      }
+    });
   }
 
   @Override

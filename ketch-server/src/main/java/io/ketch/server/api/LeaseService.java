@@ -14,6 +14,8 @@ import io.ketch.api.etcdserverpb.LeaseRevokeResponse;
 import io.ketch.api.etcdserverpb.LeaseStatus;
 import io.ketch.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketch.api.etcdserverpb.LeaseTimeToLiveResponse;
+import io.ketch.server.alarm.Quota;
+import io.ketch.server.alarm.QuotaCost;
 import io.ketch.server.lease.LeaseIds;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.lease.Lessor;
@@ -41,9 +43,11 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
   private final Function<LeaseKeepAliveRequest, CompletableFuture<LeaseKeepAliveResponse>> renew;
   private final Function<LeaseTimeToLiveRequest, CompletableFuture<LeaseTimeToLiveResponse>> timeToLive;
   private final Function<LeaseLeasesRequest, CompletableFuture<LeaseLeasesResponse>> leases;
+  private final Quota quota;
 
-  LeaseService(KvStore kv, RaftNode raft, LeaseKeeper keeper, Headers headers) {
+  LeaseService(KvStore kv, RaftNode raft, LeaseKeeper keeper, Headers headers, Quota quota) {
     this.kv = kv;
+    this.quota = quota;
     this.raft = raft;
     this.ids = new LeaseIds(raft.memberId(), System.currentTimeMillis());
     this.headers = headers;
@@ -80,8 +84,10 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest r, StreamObserver<LeaseGrantResponse> out) {
-    LeaseGrantRequest withId = r.getID() != 0 ? r : r.toBuilder().setID(ids.next()).build();
-    raft.propose(InternalRequest.newBuilder().setLeaseGrant(withId)).whenComplete((o, err) -> {
+    quota.admit(QuotaCost.LEASE_GRANT).thenCompose(v -> {
+      LeaseGrantRequest withId = r.getID() != 0 ? r : r.toBuilder().setID(ids.next()).build();
+      return raft.propose(InternalRequest.newBuilder().setLeaseGrant(withId));
+    }).whenComplete((o, err) -> {
       if (err != null) {
         out.onError(ErrorTable.toStatus(err));
         return;

@@ -1,9 +1,13 @@
 package io.ketch.server.api;
 
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.ketch.api.EtcdError;
+import io.ketch.api.etcdserverpb.AlarmMember;
 import io.ketch.api.etcdserverpb.AlarmRequest;
 import io.ketch.api.etcdserverpb.AlarmResponse;
+import io.ketch.api.etcdserverpb.AlarmType;
 import io.ketch.api.etcdserverpb.DefragmentRequest;
 import io.ketch.api.etcdserverpb.DefragmentResponse;
 import io.ketch.api.etcdserverpb.HashKVRequest;
@@ -11,26 +15,31 @@ import io.ketch.api.etcdserverpb.HashKVResponse;
 import io.ketch.api.etcdserverpb.HashRequest;
 import io.ketch.api.etcdserverpb.HashResponse;
 import io.ketch.api.etcdserverpb.MaintenanceGrpc;
-import io.ketch.api.etcdserverpb.StatusRequest;
-import io.ketch.api.etcdserverpb.StatusResponse;
-import io.ketch.api.EtcdError;
 import io.ketch.api.etcdserverpb.MoveLeaderRequest;
 import io.ketch.api.etcdserverpb.MoveLeaderResponse;
+import io.ketch.api.etcdserverpb.SnapshotRequest;
+import io.ketch.api.etcdserverpb.SnapshotResponse;
+import io.ketch.api.etcdserverpb.StatusRequest;
+import io.ketch.api.etcdserverpb.StatusResponse;
 import io.ketch.server.Version;
+import io.ketch.server.alarm.Alarms;
 import io.ketch.server.cluster.Membership;
 import io.ketch.server.cluster.RaftGroupView;
 import io.ketch.server.cluster.proto.MemberRecord;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import io.ketch.server.mvcc.KvHash;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
+import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.Backend;
 import io.ketch.server.storage.BackendHash;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
- * etcd's Maintenance service: Status, the alarm list, MoveLeader, HashKV, Hash and Defragment.
- * Snapshot and Downgrade are not built yet and answer UNIMPLEMENTED.
+ * etcd's Maintenance service: Status, Alarm, MoveLeader, HashKV, Hash, Defragment and Snapshot.
+ * Downgrade is not built yet and answers UNIMPLEMENTED.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final KvStore kv;
@@ -41,11 +50,15 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final Membership membership;
   private final RaftGroupView group;
   private final Executor hashing;
+  private final Alarms alarms;
+  private final SnapshotStreamer snapshots;
 
   /** {@code hashing} runs HashKV, Hash and Defragment, which scan the backend, off the transport loops. */
   MaintenanceService(KvStore kv, Backend backend, RaftNode raft, Headers headers, long quotaBytes,
-      Membership membership, Executor hashing) {
+      Membership membership, Alarms alarms, Executor hashing, SnapshotStreamer snapshots) {
     this.hashing = hashing;
+    this.snapshots = snapshots;
+    this.alarms = alarms;
     this.membership = membership;
     this.group = raft.groupView();
     this.kv = kv;
@@ -68,8 +81,21 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         .setRaftAppliedIndex(raft.appliedIndex())
         .setIsLearner(isLearner())
         .setDbSizeQuota(quotaBytes)
+        .addAllErrors(errors())
         .build());
     out.onCompleted();
+  }
+
+  /** As etcd: "no leader" when there is none, then each raised alarm in protobuf's compact text form. */
+  private List<String> errors() {
+    List<String> errors = new ArrayList<>();
+    if (raft.leaderId() == 0) {
+      errors.add(EtcdError.NO_LEADER.description());
+    }
+    for (AlarmMember a : alarms.list(AlarmType.NONE)) {
+      errors.add("memberID:" + Long.toUnsignedString(a.getMemberID()) + " alarm:" + a.getAlarm() + " ");
+    }
+    return errors;
   }
 
   private boolean isLearner() {
@@ -105,16 +131,15 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     });
   }
 
+  /**
+   * etcd's Alarm: GET, ACTIVATE and DEACTIVATE all go through the log, as in etcd, so the answer is
+   * what every member holds at that point (see {@link Alarms#apply}).
+   */
   @Override
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
-    if (request.getAction() != AlarmRequest.AlarmAction.GET) {
-      out.onError(Status.UNIMPLEMENTED
-          .withDescription("ketch: raising and clearing alarms is not supported yet").asRuntimeException());
-      return;
-    }
-    // No alarm can be raised yet (the space quota is not enforced), so the list is truly empty.
-    out.onNext(AlarmResponse.newBuilder().setHeader(headers.of(kv.currentRevision())).build());
-    out.onCompleted();
+    raft.propose(InternalRequest.newBuilder().setAlarm(request)).whenComplete((o, err) -> Replies.reply(
+        err != null ? null : ((AlarmResponse) o).toBuilder().setHeader(headers.of(kv.currentRevision())).build(),
+        err, out));
   }
 
   /**
@@ -146,6 +171,12 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
       backend.defragment();
       return DefragmentResponse.newBuilder().setHeader(headers.of(kv.currentRevision())).build();
     }, hashing).whenComplete((resp, err) -> Replies.reply(resp, err, out));
+  }
+
+  /** etcd's Snapshot: a backup of this member's backend (see {@link SnapshotStreamer}). */
+  @Override
+  public void snapshot(SnapshotRequest r, StreamObserver<SnapshotResponse> out) {
+    snapshots.stream((ServerCallStreamObserver<SnapshotResponse>) out);
   }
 
   /**

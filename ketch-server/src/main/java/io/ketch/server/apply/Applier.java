@@ -2,9 +2,11 @@ package io.ketch.server.apply;
 
 import com.google.protobuf.ByteString;
 import io.ketch.api.EtcdError;
-import io.ketch.api.etcdserverpb.Compare;
+import io.ketch.api.etcdserverpb.AlarmRequest;
+import io.ketch.api.etcdserverpb.AlarmResponse;
 import io.ketch.api.etcdserverpb.CompactionRequest;
 import io.ketch.api.etcdserverpb.CompactionResponse;
+import io.ketch.api.etcdserverpb.Compare;
 import io.ketch.api.etcdserverpb.DeleteRangeRequest;
 import io.ketch.api.etcdserverpb.DeleteRangeResponse;
 import io.ketch.api.etcdserverpb.LeaseCheckpoint;
@@ -24,6 +26,8 @@ import io.ketch.api.etcdserverpb.ResponseOp;
 import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.TxnResponse;
 import io.ketch.api.mvccpb.KeyValue;
+import io.ketch.server.alarm.Alarms;
+import io.ketch.server.alarm.QuotaCost;
 import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.MvccException;
@@ -47,10 +51,17 @@ public final class Applier {
 
   private final KvStore kv;
   private final Lessor leases;
+  private final Alarms alarms;
 
-  public Applier(KvStore kv, Lessor leases) {
+  public Applier(KvStore kv, Lessor leases, Alarms alarms) {
     this.kv = kv;
     this.leases = leases;
+    this.alarms = alarms;
+  }
+
+  /** The alarms this applier raises, clears and obeys. */
+  public Alarms alarms() {
+    return alarms;
   }
 
   /** A compaction's response and the completion of its backend deletion. */
@@ -109,6 +120,9 @@ public final class Applier {
 
   /** A Put outside a transaction. Apply thread only. */
   public PutResponse put(Backend.Batch batch, PutRequest p) {
+    if (alarms.capped()) {
+      throw new EtcdException(EtcdError.NO_SPACE);
+    }
     if (p.getLease() != 0 && !leases.exists(p.getLease())) {
       throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
     }
@@ -197,6 +211,9 @@ public final class Applier {
 
   /** A transaction that may write. Apply thread only. */
   public TxnResponse txn(Backend.Batch batch, TxnRequest t) {
+    if (alarms.capped() && QuotaCost.of(t) > 0) {
+      throw new EtcdException(EtcdError.NO_SPACE);
+    }
     KvStore.WriteTxn txn = kv.beginWrite(batch);
     List<Boolean> path = new ArrayList<>();
     comparePath(txn, t, path);
@@ -325,10 +342,24 @@ public final class Applier {
     return resp;
   }
 
+  // ---- Alarms ----
+
+  /**
+   * Raises, clears or lists alarms (see {@link Alarms#apply}). While a NOSPACE alarm is raised, as
+   * etcd's capped applier: puts, transactions that would put and lease grants are refused with
+   * "database space exceeded"; reads, deletes and compaction go on. Apply thread only.
+   */
+  public AlarmResponse alarm(Backend.Batch batch, AlarmRequest r) {
+    return alarms.apply(batch, r);
+  }
+
   // ---- Leases ----
 
   /** Grants a lease with the ID the proposer chose. Apply thread only. */
   public LeaseGrantResponse leaseGrant(Backend.Batch batch, LeaseGrantRequest r) {
+    if (alarms.capped()) {
+      throw new EtcdException(EtcdError.NO_SPACE);
+    }
     if (r.getID() == 0) {
       throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
     }

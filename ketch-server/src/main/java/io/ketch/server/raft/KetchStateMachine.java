@@ -184,6 +184,7 @@ final class KetchStateMachine extends BaseStateMachine {
         case LEASE_REVOKE -> applier.leaseRevoke(writes, r.getLeaseRevoke());
         case LEASE_CHECKPOINT -> applier.leaseCheckpoint(writes, r.getLeaseCheckpoint());
         case MEMBER_CHANGE -> membership.apply(writes, r.getMemberChange());
+        case ALARM -> applier.alarm(writes, r.getAlarm());
         default -> throw new IllegalStateException("empty request in log entry: " + r);
       };
     } catch (EtcdException | MvccException e) {

@@ -37,6 +37,8 @@ public final class RocksBackend implements Backend {
     RocksDB.loadLibrary();
   }
 
+  private static final long SIZE_REFRESH_MILLIS = 100;
+
   private final Path dir;
   private final RocksDB db;
   private final DBOptions dbOptions;
@@ -52,6 +54,9 @@ public final class RocksBackend implements Backend {
       .setAllowWriteStall(false)
       .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce);
   private volatile boolean closing;
+  /** The last measured {@link #sizeOnDisk()}, and when (nanoTime; 0: measure afresh). */
+  private volatile long size;
+  private volatile long sizeMeasuredAt;
 
   private RocksBackend(Path dir) throws RocksDBException {
     this.dir = dir;
@@ -153,13 +158,27 @@ public final class RocksBackend implements Backend {
     }
   }
 
+  /**
+   * The database's files: tables, write-ahead logs and manifest, not RocksDB's own info logs ({@code
+   * LOG*}), which say nothing about the data. Read at most every {@value #SIZE_REFRESH_MILLIS} ms:
+   * the quota checks it on every write.
+   */
   @Override
   public long sizeOnDisk() {
-    try (var files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    } catch (IOException e) {
-      return 0;
+    long now = System.nanoTime();
+    if (now - sizeMeasuredAt < SIZE_REFRESH_MILLIS * 1_000_000L && sizeMeasuredAt != 0) {
+      return size;
     }
+    long measured;
+    try (var files = Files.walk(dir)) {
+      measured = files.filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().startsWith("LOG"))
+          .mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException | UncheckedIOException e) {
+      measured = size; // a file vanished mid-walk (RocksDB deletes obsolete ones): keep the last figure
+    }
+    size = measured;
+    sizeMeasuredAt = now;
+    return measured;
   }
 
   @Override
@@ -193,6 +212,7 @@ public final class RocksBackend implements Backend {
         for (ColumnFamilyHandle h : buckets.values()) {
           db.compactRange(h, null, null, defragOptions);
         }
+        sizeMeasuredAt = 0; // the files changed: measure afresh
       } catch (RocksDBException e) {
         throw new IllegalStateException("defragmentation of " + dir + " failed: " + e.getMessage(), e);
       }

@@ -13,6 +13,7 @@ import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
 import io.ketch.api.etcdserverpb.DeleteRangeRequest;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.mvccpb.Event;
+import io.ketch.server.alarm.Alarms;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.RangeOptions;
@@ -63,7 +64,7 @@ class LessorTest {
     lessor = Lessor.open(backend, clock::get, MIN_TTL, checkpointInterval);
     kv = KvStore.open(backend, lessor);
     kv.addEventSink((rev, events) -> published.addAll(events));
-    applier = new Applier(kv, lessor);
+    applier = new Applier(kv, lessor, Alarms.load(backend));
     keeper = new LeaseKeeper(lessor, leading::get, extension, new LeaseKeeper.Proposals() {
       @Override
       public CompletableFuture<?> revoke(long id) {
