@@ -1,7 +1,9 @@
 package io.ketch.server;
 
+import io.ketch.server.admin.SnapshotCommand;
 import io.ketch.server.config.Flags;
 import io.ketch.server.config.ServerConfig;
+import java.util.Arrays;
 
 /** The {@code ketch} command: etcd's flags, then serve until stopped. */
 public final class Main {
@@ -17,6 +19,10 @@ public final class Main {
     // under load started hundreds of threads a second (JFR), costing CPU and latency per entry.
     if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
       System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
+    if (args.length > 0 && args[0].equals("snapshot")) {
+      System.exit(SnapshotCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+      return;
     }
     Flags.Command cmd;
     try {
