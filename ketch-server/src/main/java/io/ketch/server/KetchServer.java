@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,6 +114,7 @@ public final class KetchServer implements AutoCloseable {
       reconciler.start(RECONCILE_EVERY);
 
       raft.awaitReady(30_000);
+      awaitMemberTable(membership, 30_000);
       // the keeper and the watch layer close before the listeners (open watch streams end with
       // "server stopped" instead of holding the listeners' shutdown up)
       LeaseKeeper keeper = new LeaseKeeper(lessor, raft::leading, cfg.electionTimeout(), new LeaseKeeper.Proposals() {
@@ -162,6 +164,21 @@ public final class KetchServer implements AutoCloseable {
     } catch (IOException | InterruptedException | StartException | RuntimeException e) {
       closeAll(parts);
       throw e;
+    }
+  }
+
+  /**
+   * Until the member table is known (a new cluster's leader proposes it once elected; a joining
+   * member learns it by catching up): as etcd, MemberList never answers an empty table.
+   */
+  private static void awaitMemberTable(Membership membership, long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (membership.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        LOG.warn("event=member-table-unknown-after timeout_ms={}", timeoutMillis);
+        return;
+      }
+      Thread.sleep(10);
     }
   }
 
