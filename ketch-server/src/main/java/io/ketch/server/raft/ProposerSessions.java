@@ -3,7 +3,6 @@ package io.ketch.server.raft;
 import io.ketch.server.storage.Backend;
 import io.ketch.server.storage.Schema;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +27,7 @@ import java.util.Map;
  */
 final class ProposerSessions {
   static final int WINDOW = 64;
-  private static final byte[] KEY_PREFIX = "proposer/".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] KEY_PREFIX = Schema.PROPOSER_PREFIX;
 
   /** A proposer's window: batches up to floor are done, bit i is batch floor + 1 + i. */
   private static final class Window {

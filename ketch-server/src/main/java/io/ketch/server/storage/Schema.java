@@ -38,6 +38,8 @@ public final class Schema {
   public static final byte[] SCHEDULED_COMPACT_REV = bytes("scheduledCompactRev");
   /** meta: the compaction revision whose physical deletion finished (8 bytes BE). */
   public static final byte[] FINISHED_COMPACT_REV = bytes("finishedCompactRev");
+  /** meta: prefix of the applied-batch window of each proposer (then its 8-byte ID). */
+  public static final byte[] PROPOSER_PREFIX = bytes("proposer/");
 
   private Schema() {}
 
