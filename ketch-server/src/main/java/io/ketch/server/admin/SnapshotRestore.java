@@ -1,6 +1,7 @@
 package io.ketch.server.admin;
 
 import io.ketch.server.storage.Backend;
+import io.ketch.server.storage.Directories;
 import io.ketch.server.storage.RocksBackend;
 import io.ketch.server.storage.Schema;
 import io.ketch.server.storage.SnapshotArchive;
@@ -9,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * {@code ketch snapshot restore}, etcdutl's: builds a new member's data directory from a backup.
@@ -50,7 +49,7 @@ public final class SnapshotRestore {
         be.commit(b);
       }
     } catch (IOException | RuntimeException e) {
-      deleteTree(dataDir);
+      Directories.deleteTree(dataDir);
       throw e;
     }
   }
@@ -59,15 +58,5 @@ public final class SnapshotRestore {
     List<byte[]> keys = new ArrayList<>();
     be.scan(bucket, from, to, (k, v) -> keys.add(k));
     return keys;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
   }
 }

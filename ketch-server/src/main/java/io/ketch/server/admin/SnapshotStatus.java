@@ -3,6 +3,7 @@ package io.ketch.server.admin;
 import io.ketch.server.mvcc.Revision;
 import io.ketch.server.storage.Backend;
 import io.ketch.server.storage.BackendHash;
+import io.ketch.server.storage.Directories;
 import io.ketch.server.storage.RocksBackend;
 import io.ketch.server.storage.Schema;
 import io.ketch.server.storage.SnapshotArchive;
@@ -11,7 +12,6 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -52,9 +52,7 @@ public record SnapshotStatus(int hash, long revision, long totalKeys, long total
         return new SnapshotStatus(hash, revision[0], keys[0], size);
       }
     } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Directories.deleteTree(dir);
     }
   }
 

@@ -5,18 +5,16 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.ketch.api.etcdserverpb.SnapshotResponse;
 import io.ketch.server.storage.Backend;
+import io.ketch.server.storage.Directories;
 import io.ketch.server.storage.SnapshotArchive;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.Comparator;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,18 +161,9 @@ final class SnapshotStreamer implements AutoCloseable {
   }
 
   private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
+    try {
+      Directories.deleteTree(dir);
+    } catch (IOException e) {
       LOG.warn("event=snapshot-scratch-not-deleted dir={}", dir, e);
     }
   }
