@@ -1,8 +1,8 @@
 package io.ketch.it;
 
+import io.ketch.server.config.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -35,13 +35,8 @@ public final class TestDirs {
     }
   }
 
-  /** A port free on 127.0.0.1 right now. */
+  /** A port free on 127.0.0.1 that no outgoing connection can take before the server binds it. */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.next();
   }
 }

@@ -12,6 +12,7 @@ import io.ketch.server.apply.Applier;
 import io.ketch.server.cluster.Bootstrap;
 import io.ketch.server.cluster.Membership;
 import io.ketch.server.config.Flags;
+import io.ketch.server.config.LoopbackPorts;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
@@ -20,7 +21,6 @@ import io.ketch.server.peer.PeerService;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.RocksBackend;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -76,7 +76,7 @@ class LeaderReadyBeforeServingTest {
     final PeerClient peers;
 
     Member(Path data) throws Exception {
-      String peer = "http://127.0.0.1:" + freePort();
+      String peer = "http://127.0.0.1:" + LoopbackPorts.next();
       ServerConfig cfg = ((Flags.Serve) Flags.parse(new String[] {"--name", "m", "--data-dir", data.toString(),
           "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "m=" + peer},
           Map.of())).config();
@@ -95,12 +95,6 @@ class LeaderReadyBeforeServingTest {
       kv.close();
       backend.close();
       peers.close();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }
