@@ -29,7 +29,8 @@ class CrashRecoveryTest {
   @Test
   void noAcknowledgedWriteIsLostAcrossKillNine() throws Exception {
     Path dir = TestDirs.newDir("ketch-crash");
-    KetchProcess ketch = new KetchProcess(dir, TestDirs.freePort(), TestDirs.freePort());
+    // frequent Raft snapshots, so kill -9 also lands while one is being taken
+    KetchProcess ketch = new KetchProcess(dir, TestDirs.freePort(), TestDirs.freePort(), "--snapshot-count", "100");
     Map<String, String> acked = new ConcurrentHashMap<>();
     AtomicLong maxAckedRev = new AtomicLong();
     try {

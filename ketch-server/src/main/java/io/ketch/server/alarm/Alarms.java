@@ -32,15 +32,23 @@ public final class Alarms {
   /** The alarms stored in {@code backend}. */
   public static Alarms load(Backend backend) {
     Alarms a = new Alarms();
+    a.reload(backend);
+    return a;
+  }
+
+  /** Reads the alarms again from {@code backend}, whose content a Raft snapshot replaced. Apply thread. */
+  public void reload(Backend backend) {
+    List<AlarmMember> stored = new java.util.ArrayList<>();
     backend.scan(Schema.ALARM, new byte[0], null, (key, value) -> {
       try {
-        a.raised.add(AlarmMember.parseFrom(key));
+        stored.add(AlarmMember.parseFrom(key));
       } catch (InvalidProtocolBufferException e) {
         throw new IllegalStateException("corrupt alarm record in the backend", e);
       }
       return true;
     });
-    return a;
+    raised.retainAll(stored);
+    raised.addAll(stored);
   }
 
   /**

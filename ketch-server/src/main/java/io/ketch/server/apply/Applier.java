@@ -59,6 +59,18 @@ public final class Applier {
     this.alarms = alarms;
   }
 
+  /**
+   * Replaces the backend's whole content ({@code replaceBackend}: a Raft snapshot from the leader)
+   * and reloads the replicated state kept in memory: MVCC index, leases and alarms. Apply thread.
+   */
+  public void reload(Backend backend, KvStore.IoAction replaceBackend) throws java.io.IOException {
+    kv.reload(() -> {
+      replaceBackend.run();
+      leases.reload();
+      alarms.reload(backend);
+    });
+  }
+
   /** The alarms this applier raises, clears and obeys. */
   public Alarms alarms() {
     return alarms;

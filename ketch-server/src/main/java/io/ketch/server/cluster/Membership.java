@@ -57,16 +57,32 @@ public final class Membership {
   /** Loads the table from the backend. */
   public static Membership load(Backend backend, int maxLearners) {
     Membership m = new Membership(maxLearners);
+    m.read(backend);
+    return m;
+  }
+
+  /** Reads the table again from {@code backend}, whose content a Raft snapshot replaced, and tells the listeners. */
+  public void reload(Backend backend) {
+    synchronized (this) {
+      members.clear();
+      removed.clear();
+      read(backend);
+    }
+    for (Listener l : listeners) {
+      l.changed(this);
+    }
+  }
+
+  private synchronized void read(Backend backend) {
     backend.scan(Schema.MEMBERS, null, null, (k, v) -> {
       MemberRecord r = parse(v);
-      m.members.put(r.getId(), r);
+      members.put(r.getId(), r);
       return true;
     });
     backend.scan(Schema.MEMBERS_REMOVED, null, null, (k, v) -> {
-      m.removed.add(Long.parseUnsignedLong(new String(k, StandardCharsets.UTF_8), 16));
+      removed.add(Long.parseUnsignedLong(new String(k, StandardCharsets.UTF_8), 16));
       return true;
     });
-    return m;
   }
 
   public void addListener(Listener l) {

@@ -52,7 +52,10 @@ public final class Flags {
           "Duration of periodic lease checkpoints (only leases that outlive it are checkpointed)."),
       new Flag("strict-reconfig-check", "true",
           "Reject reconfiguration requests that would cause quorum loss."),
-      new Flag("experimental-max-learners", "1", "Sets the maximum number of learners that can be available in the cluster membership."));
+      new Flag("experimental-max-learners", "1", "Sets the maximum number of learners that can be available in the cluster membership."),
+      new Flag("snapshot-count", "10000", "Number of committed transactions to trigger a snapshot to disk."),
+      new Flag("experimental-snapshot-catch-up-entries", "5000",
+          "Number of entries for a slow follower to catch up after compacting the raft storage entries."));
 
   private Flags() {}
 
@@ -156,6 +159,12 @@ public final class Flags {
     if (maxLearners < 1 || maxLearners > Integer.MAX_VALUE) {
       throw new FlagException("--experimental-max-learners must be at least 1");
     }
+    long snapshotCount = number("snapshot-count", v.getOrDefault("snapshot-count", "10000"));
+    long catchUpEntries = number("experimental-snapshot-catch-up-entries",
+        v.getOrDefault("experimental-snapshot-catch-up-entries", "5000"));
+    if (snapshotCount <= 0 || catchUpEntries <= 0) {
+      throw new FlagException("--snapshot-count and --experimental-snapshot-catch-up-entries must be positive");
+    }
     if (maxRequestBytes <= 0 || maxTxnOps <= 0 || maxTxnOps > Integer.MAX_VALUE || quota < 0) {
       throw new FlagException("--max-request-bytes and --max-txn-ops must be positive, --quota-backend-bytes not negative");
     }
@@ -165,8 +174,8 @@ public final class Flags {
     return new ServerConfig(name, dataDir, listenClient, advertiseClient, listenPeer, advertisePeer, cluster,
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
-        checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners,
-        java.util.Set.copyOf(v.keySet()));
+        checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
+        catchUpEntries, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */

@@ -34,6 +34,8 @@ public record ServerConfig(
     Duration leaseCheckpointInterval,
     boolean strictReconfigCheck,
     int maxLearners,
+    long snapshotCount,
+    long snapshotCatchUpEntries,
     Set<String> givenFlags) {
 
   /** etcd's default backend quota, used when --quota-backend-bytes is 0. */

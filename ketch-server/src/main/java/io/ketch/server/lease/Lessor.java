@@ -77,13 +77,24 @@ public final class Lessor implements KeyLeases {
    */
   public static Lessor open(Backend backend, LongSupplier clock, long minTtl, Duration checkpointInterval) {
     Lessor l = new Lessor(backend, clock, minTtl, checkpointInterval);
+    l.reload();
+    return l;
+  }
+
+  /**
+   * Forgets every lease and reads them again from the backend (whose content a Raft snapshot
+   * replaced); the MVCC store's reload then attaches the keys. A non-primary's business (the primary
+   * never installs a snapshot).
+   */
+  public synchronized void reload() {
+    leases.clear();
+    keyLease.clear();
     backend.scan(Schema.LEASE, null, null, (k, v) -> {
       io.ketch.server.lease.proto.Lease p = parse(v);
-      l.leases.put(p.getID(), new Lease(p.getID(), p.getTTL(), p.getRemainingTTL()));
+      leases.put(p.getID(), new Lease(p.getID(), p.getTTL(), p.getRemainingTTL()));
       return true;
     });
-    LOG.info("event=leases-restored count={}", l.leases.size());
-    return l;
+    LOG.info("event=leases-restored count={}", leases.size());
   }
 
   /** etcd's minimum lease TTL for an election timeout: 3/2 of it, rounded up to whole seconds. */

@@ -15,4 +15,11 @@ public interface EventSink {
    *     revision as {@code mod_revision}, as etcd's watch events do.
    */
   void published(long rev, List<Event> events);
+
+  /**
+   * The whole store was replaced (a Raft snapshot installed from the leader) and is now at {@code
+   * rev}: events between the last published batch and {@code rev} are only in the new history.
+   * Called on the apply thread; must not block.
+   */
+  default void replaced(long rev) {}
 }

@@ -43,7 +43,7 @@ public final class KvStore implements AutoCloseable {
   private final KeyLeases keyLeases;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   // @GuardedBy("lock")
-  private final TreeIndex index = new TreeIndex();
+  private TreeIndex index = new TreeIndex();
   // @GuardedBy("lock") for writes; read by the apply thread without it
   private long compactMainRev = -1;
   /** The revision readers see: every change up to it is in the backend. */
@@ -113,6 +113,38 @@ public final class KvStore implements AutoCloseable {
       lastCompaction = CompletableFuture.runAsync(() -> deleteCompacted(scheduled, keep), compactor);
     }
     LOG.info("event=mvcc-restored rev={} compact_rev={} keys={}", currentRev, compactMainRev, index.size());
+  }
+
+  /**
+   * Rebuilds the store from a backend whose whole content {@code replaceBackend} replaces (a Raft
+   * snapshot installed from the leader): waits for a running compaction, then, with readers held off,
+   * replaces the content and rebuilds the index; the event sinks then hear that history was replaced.
+   * Apply thread, with nothing unpublished.
+   */
+  public void reload(IoAction replaceBackend) throws java.io.IOException {
+    compactionBarrier().join();
+    long rev;
+    lock.writeLock().lock();
+    try {
+      replaceBackend.run();
+      index = new TreeIndex();
+      pending.clear();
+      unpublishedEvents = new ArrayList<>();
+      pendingCompaction = null;
+      restore();
+      rev = currentRev;
+    } finally {
+      lock.writeLock().unlock();
+    }
+    for (EventSink sink : eventSinks) {
+      sink.replaced(rev);
+    }
+  }
+
+  /** A step that may fail with an I/O error. */
+  @FunctionalInterface
+  public interface IoAction {
+    void run() throws java.io.IOException;
   }
 
   /** The revision of the last applied change, published or not. Apply thread only. */

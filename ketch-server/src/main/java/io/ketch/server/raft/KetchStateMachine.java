@@ -25,6 +25,8 @@ import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +39,19 @@ import org.slf4j.LoggerFactory;
  * is skipped, so replaying the log after a restart applies each entry exactly once. An apply that
  * fails for any reason other than a refused request stops the process rather than letting this
  * member diverge.
+ *
+ * <p>Snapshots ({@link SnapshotStore}): Ratis asks for one every {@code --snapshot-count} entries and
+ * then purges the log behind it, keeping {@code --experimental-snapshot-catch-up-entries}. A follower
+ * behind the leader's log receives the leader's newest snapshot, and this state machine swaps it in
+ * for its backend and reloads everything it keeps in memory ({@link #reinitialize}); a member whose
+ * backend is behind its own newest snapshot (a machine crash lost RocksDB's unsynced tail after the
+ * log was purged, or a crash stopped an installation) does the same when it starts.
  */
 final class KetchStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KetchStateMachine.class);
 
   private final Backend backend;
+  private final SnapshotStore snapshots = new SnapshotStore();
   private final KvStore kv;
   private final Applier applier;
   private final Membership membership;
@@ -82,15 +92,100 @@ final class KetchStateMachine extends BaseStateMachine {
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
     super.initialize(server, groupId, storage);
+    snapshots.init(storage);
     long index = readLong(Schema.CONSISTENT_INDEX);
     long term = readLong(Schema.TERM);
-    if (index >= 0) {
-      setLastAppliedTermIndex(TermIndex.valueOf(term, index));
+    FileListSnapshotInfo snapshot = snapshots.getLatestSnapshot();
+    if (snapshot != null && snapshot.getIndex() > index) {
+      LOG.warn("event=backend-behind-snapshot consistent_index={} snapshot_index={}: loading the snapshot", index,
+          snapshot.getIndex());
+      load(snapshot);
+    } else {
+      if (index >= 0) {
+        setLastAppliedTermIndex(TermIndex.valueOf(term, index));
+      }
+      sessions = ProposerSessions.load(backend);
+      appliedIndex.advance(index);
+      lastStateIndex = index;
     }
+    getLifeCycle().startAndTransition(() -> { });
+    LOG.info("event=state-machine-initialized consistent_index={} term={} snapshot={}",
+        getLastAppliedTermIndex().getIndex(), getLastAppliedTermIndex().getTerm(),
+        snapshot == null ? "none" : snapshot.getTermIndex());
+  }
+
+  @Override
+  public SnapshotStore getStateMachineStorage() {
+    return snapshots;
+  }
+
+  /**
+   * Takes a snapshot at the applied index (Ratis calls it on the apply thread, every
+   * {@code --snapshot-count} entries). The applied index is written as the backend's consistent index
+   * first: configuration entries move it without a backend write.
+   */
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex applied = getLastAppliedTermIndex();
+    FileListSnapshotInfo latest = snapshots.getLatestSnapshot();
+    if (latest != null && latest.getIndex() >= applied.getIndex()) {
+      return latest.getIndex();
+    }
+    long start = System.nanoTime();
+    try (Backend.Batch writes = backend.newBatch()) {
+      writeConsistentIndex(writes, applied.getTerm(), applied.getIndex());
+      backend.commit(writes);
+    }
+    snapshots.take(backend, applied);
+    LOG.info("event=snapshot-taken index={} term={} revision={} millis={}", applied.getIndex(), applied.getTerm(),
+        kv.currentRevision(), (System.nanoTime() - start) / 1_000_000);
+    return applied.getIndex();
+  }
+
+  /**
+   * Ratis is about to publish a snapshot received from the leader: applying stops (Ratis calls this
+   * from its receiving thread; the apply thread then loads the snapshot in {@link #reinitialize}).
+   */
+  @Override
+  public void pause() {
+    LifeCycle life = getLifeCycle();
+    if (life.getCurrentState() == LifeCycle.State.RUNNING) {
+      life.transition(LifeCycle.State.PAUSING);
+      life.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Loads the snapshot Ratis installed from the leader (apply thread). */
+  @Override
+  public void reinitialize() throws IOException {
+    FileListSnapshotInfo snapshot = snapshots.reload();
+    if (snapshot == null) {
+      throw new IOException("no snapshot to load in " + snapshots.getSnapshotDir());
+    }
+    load(snapshot);
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  /**
+   * Makes the backend a copy of {@code snapshot} and reloads the replicated state kept in memory
+   * (MVCC index, leases, alarms, members, proposer windows); watchers then catch up from the new
+   * history. Apply thread.
+   */
+  private void load(FileListSnapshotInfo snapshot) throws IOException {
+    long start = System.nanoTime();
+    applier.reload(backend, () -> backend.replaceWith(snapshots.dir(snapshot.getTermIndex())));
+    membership.reload(backend);
     sessions = ProposerSessions.load(backend);
-    appliedIndex.advance(index);
+    long index = readLong(Schema.CONSISTENT_INDEX);
+    if (index != snapshot.getIndex()) {
+      throw new IOException("snapshot " + snapshot.getTermIndex() + " holds consistent index " + index);
+    }
+    setLastAppliedTermIndex(snapshot.getTermIndex());
     lastStateIndex = index;
-    LOG.info("event=state-machine-initialized consistent_index={} term={}", index, term);
+    appliedIndex.advance(index);
+    LOG.info("event=snapshot-loaded index={} term={} revision={} millis={}", index, snapshot.getTerm(),
+        kv.currentRevision(), (System.nanoTime() - start) / 1_000_000);
   }
 
   @Override

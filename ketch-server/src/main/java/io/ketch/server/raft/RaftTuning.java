@@ -55,6 +55,18 @@ final class RaftTuning {
     // Followers learn of a commit from the next entry; when none follows, Ketch's leader sends one
     // (RaftNode's commit push) instead of waiting for a heartbeat.
     RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+    // etcd's --snapshot-count and --experimental-snapshot-catch-up-entries. Both are off in Ratis by
+    // default (no snapshots, the log grows forever). A snapshot is taken every snapshot-count applied
+    // entries; the log is then purged up to the snapshot less catch-up-entries, however far behind a
+    // member is (etcd too compacts its log regardless): a member that needs older entries receives
+    // the snapshot. A Ratis entry is a batch of requests, so on a busy member a snapshot comes after
+    // more requests than etcd's would; purging removes whole closed segments only.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshotCount());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, cfg.snapshotCatchUpEntries());
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshotCount()));
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
     return p;
   }
 }

@@ -46,6 +46,13 @@ public interface Backend extends AutoCloseable {
   /** Writes a consistent copy of the database to {@code dir} (which must not exist). */
   void checkpoint(Path dir);
 
+  /**
+   * Replaces the whole content with that of the checkpoint in {@code dir} (written by {@link
+   * #checkpoint}, here or on another member), which is left as it was. Reads running meanwhile finish
+   * on the old content; later ones see the new. The caller has stopped writing.
+   */
+  void replaceWith(Path dir) throws java.io.IOException;
+
   @Override
   void close();
 

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -31,6 +34,11 @@ import org.rocksdb.WriteOptions;
  * (fsynced before any write is acknowledged); every batch carries the consistent index, so after a
  * crash the entries RocksDB lost are re-applied from the Raft log. A process kill loses nothing from
  * RocksDB (the WAL is in the OS page cache); only a machine crash can, and the Raft log covers it.
+ *
+ * <p>The open database is a {@link Store}: every operation holds it while it runs (a read view for
+ * as long as it is open), so that {@link #replaceWith} can swap the whole database for a checkpoint
+ * (a Raft snapshot installed from the leader) once the operations on the old one have finished,
+ * never under them.
  */
 public final class RocksBackend implements Backend {
   static {
@@ -38,15 +46,17 @@ public final class RocksBackend implements Backend {
   }
 
   private static final long SIZE_REFRESH_MILLIS = 100;
+  /** How long a replacement or close waits for operations on the old database to finish. */
+  private static final long DRAIN_MILLIS = 30_000;
 
   private final Path dir;
-  private final RocksDB db;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final LRUCache blockCache;
   private final WriteOptions writeOptions;
-  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
-  private final Map<String, ColumnFamilyHandle> buckets = new HashMap<>();
+  /** The open database; null while it is being replaced (operations then wait on {@code swapping}). */
+  private volatile Store store;
+  private final Object swapping = new Object();
   /** Held while a defragmentation runs: one at a time, and close waits for it to stop. */
   private final Object defragmenting = new Object();
   private final CompactRangeOptions defragOptions = new CompactRangeOptions()
@@ -57,6 +67,38 @@ public final class RocksBackend implements Backend {
   /** The last measured {@link #sizeOnDisk()}, and when (nanoTime; 0: measure afresh). */
   private volatile long size;
   private volatile long sizeMeasuredAt;
+
+  /** One opened database and the operations running on it. */
+  private static final class Store {
+    final RocksDB db;
+    final List<ColumnFamilyHandle> handles;
+    final Map<String, ColumnFamilyHandle> buckets = new HashMap<>();
+    final LongAdder users = new LongAdder();
+    volatile boolean retired;
+
+    Store(RocksDB db, List<ColumnFamilyHandle> handles) {
+      this.db = db;
+      this.handles = handles;
+      for (int i = 0; i < Schema.BUCKETS.size(); i++) {
+        buckets.put(Schema.BUCKETS.get(i), handles.get(i + 1));
+      }
+    }
+
+    ColumnFamilyHandle handle(String bucket) {
+      ColumnFamilyHandle h = buckets.get(bucket);
+      if (h == null) {
+        throw new IllegalArgumentException("unknown bucket: " + bucket);
+      }
+      return h;
+    }
+
+    void close() {
+      for (ColumnFamilyHandle h : handles) {
+        h.close();
+      }
+      db.close();
+    }
+  }
 
   private RocksBackend(Path dir) throws RocksDBException {
     this.dir = dir;
@@ -69,21 +111,25 @@ public final class RocksBackend implements Backend {
     this.cfOptions = new ColumnFamilyOptions()
         .setWriteBufferSize(64L << 20)
         .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache));
+    this.writeOptions = new WriteOptions().setSync(false);
+    this.store = openStore();
+  }
+
+  private Store openStore() throws RocksDBException {
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
     for (String bucket : Schema.BUCKETS) {
       descriptors.add(new ColumnFamilyDescriptor(bytes(bucket), cfOptions));
     }
-    this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-    for (int i = 0; i < Schema.BUCKETS.size(); i++) {
-      buckets.put(Schema.BUCKETS.get(i), handles.get(i + 1));
-    }
-    this.writeOptions = new WriteOptions().setSync(false);
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    return new Store(db, handles);
   }
 
   /** Opens (creating if needed) the database in {@code dir}. */
   public static RocksBackend open(Path dir) {
     try {
+      finishInterruptedReplace(dir);
       Files.createDirectories(dir);
       return new RocksBackend(dir);
     } catch (IOException e) {
@@ -93,20 +139,109 @@ public final class RocksBackend implements Backend {
     }
   }
 
-  private ColumnFamilyHandle handle(String bucket) {
-    ColumnFamilyHandle h = buckets.get(bucket);
-    if (h == null) {
-      throw new IllegalArgumentException("unknown bucket: " + bucket);
+  private static Path incoming(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".incoming");
+  }
+
+  private static Path outgoing(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".outgoing");
+  }
+
+  /**
+   * A replacement stopped by a crash: the new database is complete once it is in {@code .incoming}
+   * (it is written there in full first), so it is moved in if the old one was already moved out.
+   */
+  private static void finishInterruptedReplace(Path dir) throws IOException {
+    if (!Files.exists(dir) && Files.isDirectory(incoming(dir)) && Files.isDirectory(outgoing(dir))) {
+      Files.move(incoming(dir), dir, StandardCopyOption.ATOMIC_MOVE);
     }
-    return h;
+    Directories.deleteTree(incoming(dir));
+    Directories.deleteTree(outgoing(dir));
+  }
+
+  /** The open database, held for one operation: release it when done. */
+  private Store acquire() {
+    while (true) {
+      Store s = store;
+      if (s == null) {
+        awaitStore();
+        continue;
+      }
+      s.users.increment();
+      if (!s.retired) {
+        return s;
+      }
+      s.users.decrement();
+      Thread.onSpinWait();
+    }
+  }
+
+  private void awaitStore() {
+    synchronized (swapping) {
+      while (store == null) {
+        if (closing) {
+          throw new IllegalStateException("backend at " + dir + " is closed");
+        }
+        try {
+          swapping.wait(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted waiting for the backend at " + dir, e);
+        }
+      }
+    }
+  }
+
+  private static void release(Store s) {
+    s.users.decrement();
+  }
+
+  /** Takes the open database out of use and waits until no operation runs on it any more. */
+  private Store retire() {
+    Store s;
+    synchronized (swapping) {
+      s = store;
+      if (s == null) {
+        throw new IllegalStateException("backend at " + dir + " is closed or being replaced");
+      }
+      store = null;
+    }
+    s.retired = true;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
+    while (s.users.sum() > 0) {
+      if (System.nanoTime() > deadline) {
+        synchronized (swapping) {
+          s.retired = false;
+          store = s;
+        }
+        throw new IllegalStateException("operations on the backend at " + dir + " did not finish in "
+            + DRAIN_MILLIS + " ms");
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return s;
+  }
+
+  private void install(Store s) {
+    synchronized (swapping) {
+      store = s;
+      swapping.notifyAll();
+    }
   }
 
   @Override
   public byte[] get(String bucket, byte[] key) {
+    Store s = acquire();
     try {
-      return db.get(handle(bucket), key);
+      return s.db.get(s.handle(bucket), key);
     } catch (RocksDBException e) {
       throw new IllegalStateException("backend read failed: " + e.getMessage(), e);
+    } finally {
+      release(s);
     }
   }
 
@@ -117,24 +252,43 @@ public final class RocksBackend implements Backend {
 
   @Override
   public void commit(Batch batch) {
+    RocksBatch b = (RocksBatch) batch;
+    Store s = acquire();
     try {
-      db.write(writeOptions, ((RocksBatch) batch).batch);
+      if (b.store != null && b.store != s) {
+        throw new IllegalStateException("a batch written for the database the backend replaced");
+      }
+      s.db.write(writeOptions, b.batch);
     } catch (RocksDBException e) {
       throw new IllegalStateException("backend write failed: " + e.getMessage(), e);
+    } finally {
+      release(s);
     }
   }
 
   @Override
   public void scan(String bucket, byte[] from, byte[] to, EntryVisitor visitor) {
-    scanAt(null, bucket, from, to, visitor);
+    Store s = acquire();
+    try {
+      scanAt(s, null, bucket, from, to, visitor);
+    } finally {
+      release(s);
+    }
   }
 
   @Override
   public Snapshot snapshot() {
-    return new RocksSnapshot(db.getSnapshot());
+    Store s = acquire();
+    try {
+      return new RocksSnapshot(s, s.db.getSnapshot());
+    } catch (RuntimeException e) {
+      release(s);
+      throw e;
+    }
   }
 
-  private void scanAt(org.rocksdb.Snapshot at, String bucket, byte[] from, byte[] to, EntryVisitor visitor) {
+  private static void scanAt(Store s, org.rocksdb.Snapshot at, String bucket, byte[] from, byte[] to,
+      EntryVisitor visitor) {
     try (ReadOptions ro = new ReadOptions();
         Slice upper = to == null ? null : new Slice(to)) {
       if (at != null) {
@@ -143,7 +297,7 @@ public final class RocksBackend implements Backend {
       if (upper != null) {
         ro.setIterateUpperBound(upper);
       }
-      try (RocksIterator it = db.newIterator(handle(bucket), ro)) {
+      try (RocksIterator it = s.db.newIterator(s.handle(bucket), ro)) {
         if (from == null) {
           it.seekToFirst();
         } else {
@@ -184,13 +338,18 @@ public final class RocksBackend implements Backend {
   @Override
   public long sizeInUse() {
     long total = 0;
-    for (ColumnFamilyHandle h : buckets.values()) {
-      try {
-        total += db.getLongProperty(h, "rocksdb.estimate-live-data-size");
-        total += db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
-      } catch (RocksDBException e) {
-        // a missing estimate leaves the figure lower, never wrong in kind
+    Store s = acquire();
+    try {
+      for (ColumnFamilyHandle h : s.buckets.values()) {
+        try {
+          total += s.db.getLongProperty(h, "rocksdb.estimate-live-data-size");
+          total += s.db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+        } catch (RocksDBException e) {
+          // a missing estimate leaves the figure lower, never wrong in kind
+        }
       }
+    } finally {
+      release(s);
     }
     // memtables count at their arena size, which can exceed the write-ahead log holding the same
     // data on disk: in use is never more than the files (etcd's dbSizeInUse <= dbSize)
@@ -208,24 +367,62 @@ public final class RocksBackend implements Backend {
       if (closing) {
         throw new IllegalStateException("backend at " + dir + " is closing");
       }
+      Store s = acquire();
       try {
-        for (ColumnFamilyHandle h : buckets.values()) {
-          db.compactRange(h, null, null, defragOptions);
+        for (ColumnFamilyHandle h : s.buckets.values()) {
+          s.db.compactRange(h, null, null, defragOptions);
         }
         sizeMeasuredAt = 0; // the files changed: measure afresh
       } catch (RocksDBException e) {
         throw new IllegalStateException("defragmentation of " + dir + " failed: " + e.getMessage(), e);
+      } finally {
+        release(s);
       }
     }
   }
 
   @Override
   public void checkpoint(Path target) {
-    try (Checkpoint cp = Checkpoint.create(db)) {
+    Store s = acquire();
+    try (Checkpoint cp = Checkpoint.create(s.db)) {
       cp.createCheckpoint(target.toString());
     } catch (RocksDBException e) {
       throw new IllegalStateException("checkpoint to " + target + " failed: " + e.getMessage(), e);
+    } finally {
+      release(s);
     }
+  }
+
+  /**
+   * Replaces the whole database with the one in {@code checkpoint} (a RocksDB checkpoint, left
+   * untouched): waits for the operations running on the old database, which then see nothing new;
+   * operations arriving meanwhile wait and then run on the new one. The caller must have stopped
+   * writing (a batch built for the old database is refused). Crash-safe: the new database is built
+   * beside the old one and moved in by renames, which {@link #open} completes if a crash interrupts
+   * them.
+   */
+  @Override
+  public void replaceWith(Path checkpoint) throws IOException {
+    Path in = incoming(dir);
+    Path out = outgoing(dir);
+    Directories.deleteTree(in);
+    Directories.deleteTree(out);
+    Directories.linkDatabase(checkpoint, in);
+    Store old = retire();
+    old.close();
+    try {
+      Files.move(dir, out, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(in, dir, StandardCopyOption.ATOMIC_MOVE);
+      Directories.fsync(dir.getParent());
+      Directories.deleteTree(out);
+    } finally {
+      try {
+        install(openStore());
+      } catch (RocksDBException e) {
+        throw new IOException("cannot open the backend at " + dir + " after replacing it: " + e.getMessage(), e);
+      }
+    }
+    sizeMeasuredAt = 0;
   }
 
   @Override
@@ -235,15 +432,18 @@ public final class RocksBackend implements Backend {
     synchronized (defragmenting) {
       defragOptions.close();
     }
+    Store s;
     try {
-      db.flushWal(true);
+      s = retire();
+    } catch (IllegalStateException e) {
+      return; // already closed
+    }
+    try {
+      s.db.flushWal(true);
     } catch (RocksDBException e) {
       // closing anyway; the Raft log still holds every applied entry
     }
-    for (ColumnFamilyHandle h : handles) {
-      h.close();
-    }
-    db.close();
+    s.close();
     writeOptions.close();
     dbOptions.close();
     cfOptions.close();
@@ -254,11 +454,15 @@ public final class RocksBackend implements Backend {
     return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  private final class RocksSnapshot implements Snapshot {
+  /** A read view: holds its database until closed. */
+  private static final class RocksSnapshot implements Snapshot {
+    private final Store store;
     private final org.rocksdb.Snapshot snapshot;
     private final ReadOptions reads;
+    private boolean closed;
 
-    RocksSnapshot(org.rocksdb.Snapshot snapshot) {
+    RocksSnapshot(Store store, org.rocksdb.Snapshot snapshot) {
+      this.store = store;
       this.snapshot = snapshot;
       this.reads = new ReadOptions().setSnapshot(snapshot);
     }
@@ -266,7 +470,7 @@ public final class RocksBackend implements Backend {
     @Override
     public byte[] get(String bucket, byte[] key) {
       try {
-        return db.get(handle(bucket), reads, key);
+        return store.db.get(store.handle(bucket), reads, key);
       } catch (RocksDBException e) {
         throw new IllegalStateException("backend read failed: " + e.getMessage(), e);
       }
@@ -274,18 +478,41 @@ public final class RocksBackend implements Backend {
 
     @Override
     public void scan(String bucket, byte[] from, byte[] to, EntryVisitor visitor) {
-      scanAt(snapshot, bucket, from, to, visitor);
+      scanAt(store, snapshot, bucket, from, to, visitor);
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
       reads.close();
-      db.releaseSnapshot(snapshot);
+      store.db.releaseSnapshot(snapshot);
+      release(store);
     }
   }
 
+  /** Writes bound to the database that was open when the first of them was added. */
   private final class RocksBatch implements Batch {
     private final WriteBatch batch = new WriteBatch();
+    private Store store;
+
+    private ColumnFamilyHandle handle(String bucket) {
+      if (store == null) {
+        store = RocksBackend.this.store;
+        if (store == null) {
+          store = acquireAndRelease();
+        }
+      }
+      return store.handle(bucket);
+    }
+
+    private Store acquireAndRelease() {
+      Store s = acquire();
+      release(s);
+      return s;
+    }
 
     @Override
     public void put(String bucket, byte[] key, byte[] value) {

@@ -150,6 +150,19 @@ public final class WatchableStore implements EventSink, AutoCloseable {
   }
 
   /**
+   * The store's history was replaced: every synced watcher catches up from the new history (as after
+   * an inbox overflow), or is cancelled as compacted if the new history no longer has its next
+   * revision.
+   */
+  @Override
+  public void replaced(long rev) {
+    synchronized (inboxLock) {
+      dropping = true;
+    }
+    LockSupport.unpark(hub);
+  }
+
+  /**
    * Opens a stream that sends its responses to {@code out}, writing them on {@code transport} (the
    * event loop of the client's connection: its writes then need no hand-off to that loop) or, when it
    * is null, on the store's own sender thread.

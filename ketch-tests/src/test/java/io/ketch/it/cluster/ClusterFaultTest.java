@@ -37,8 +37,9 @@ class ClusterFaultTest {
   @ParameterizedTest(name = "{0} members, seed {1}")
   @org.junit.jupiter.params.provider.MethodSource("runs")
   void historiesStayLinearizableUnderFaults(int members, long seed) throws Exception {
+    // frequent Raft snapshots, so members take them while they crash, pause and are cut off
     try (KetchCluster cluster = KetchCluster.start(members, members, "--election-timeout", "500",
-        "--heartbeat-interval", "50");
+        "--heartbeat-interval", "50", "--snapshot-count", "200", "--experimental-snapshot-catch-up-entries", "50");
         RegisterWorkload workload = new RegisterWorkload(PREFIX, 3)) {
       cluster.awaitConverged(60_000);
       List<String> endpoints = new ArrayList<>();
