@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * {@link #start}.
  *
  * <p>Data directory layout: {@code member/identity} (who this member is), {@code member/db}
- * (RocksDB, the backend) and {@code member/raft} (the Ratis log and metadata).
+ * (RocksDB, the backend) and {@code member/raft} (the Ratis log and metadata, and Raft snapshots in
+ * its state machine directory, see {@code SnapshotStore}).
  */
 public final class KetchServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KetchServer.class);
