@@ -1,11 +1,13 @@
 package io.ketch.server;
 
+import io.ketch.api.etcdserverpb.HashKVResponse;
 import io.ketch.api.etcdserverpb.LeaseCheckpoint;
 import io.ketch.api.etcdserverpb.LeaseCheckpointRequest;
 import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
 import io.ketch.server.api.GrpcServer;
 import io.ketch.server.api.Headers;
 import io.ketch.server.alarm.Alarms;
+import io.ketch.server.alarm.CorruptionCheck;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.cluster.AttributePublisher;
 import io.ketch.server.cluster.Bootstrap;
@@ -15,6 +17,7 @@ import io.ketch.server.cluster.MemberIds;
 import io.ketch.server.cluster.Membership;
 import io.ketch.server.cluster.MembershipReconciler;
 import io.ketch.server.cluster.SelfRemoval;
+import io.ketch.server.cluster.proto.MemberRecord;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.lease.Lessor;
@@ -24,11 +27,13 @@ import io.ketch.server.peer.PeerMethods;
 import io.ketch.server.peer.PeerService;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
+import io.ketch.server.storage.DataDirGuard;
 import io.ketch.server.storage.RocksBackend;
 import io.ketch.server.watch.WatchableStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +58,10 @@ public final class KetchServer implements AutoCloseable {
   private static final Duration LEASE_TICK = Duration.ofMillis(500);
   /** How often the leader compares Ratis's configuration with the member table. */
   private static final Duration RECONCILE_EVERY = Duration.ofMillis(200);
+  /** How often the data directory is checked to be there and writable. */
+  private static final Duration DATA_DIR_CHECK = Duration.ofSeconds(1);
+  /** How long a member stopping on a failure waits for its parts to close. */
+  private static final Duration FAIL_STOP_WAIT = Duration.ofSeconds(5);
   /** How long a leader waits for a successor when shutting down. */
   private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(5);
 
@@ -64,6 +73,8 @@ public final class KetchServer implements AutoCloseable {
   private final GrpcServer grpc;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final AtomicBoolean closing = new AtomicBoolean();
+  /** Why the member stopped itself on a failure (its data directory became unusable), or null. */
+  private volatile String failure;
 
   private KetchServer(List<AutoCloseable> parts, RaftNode raft, Membership membership, Lessor lessor,
       WatchableStore watchable, GrpcServer grpc) {
@@ -114,8 +125,32 @@ public final class KetchServer implements AutoCloseable {
           new MembershipReconciler(membership, raft.groupView(), identity, proposals));
       reconciler.start(RECONCILE_EVERY);
 
+      long self = identity.memberId();
+      CorruptionCheck corruption = add(parts, new CorruptionCheck(self, kv, new CorruptionCheck.Peers() {
+        @Override
+        public List<Long> others() {
+          return membership.members().stream().map(MemberRecord::getId).filter(id -> id != self).toList();
+        }
+
+        @Override
+        public CompletableFuture<HashKVResponse> hashKv(long id, long revision, Duration timeout) {
+          return raft.peerHashKv(id, revision, timeout);
+        }
+      }, alarm -> raft.propose(InternalRequest.newBuilder().setAlarm(alarm)), raft::leading));
+      peerService.register(PeerMethods.HASH_KV, corruption::answer);
+
       raft.awaitReady(30_000);
       awaitMemberTable(membership, 30_000);
+      if (cfg.initialCorruptCheck()) {
+        try {
+          corruption.initialCheck();
+        } catch (CorruptionCheck.InconsistentException e) {
+          throw new StartException(e.getMessage());
+        }
+      }
+      if (!cfg.corruptCheckTime().isZero()) {
+        corruption.start(cfg.corruptCheckTime());
+      }
       // the keeper and the watch layer close before the listeners (open watch streams end with
       // "server stopped" instead of holding the listeners' shutdown up)
       LeaseKeeper keeper = new LeaseKeeper(lessor, raft::leading, cfg.electionTimeout(), new LeaseKeeper.Proposals() {
@@ -155,6 +190,11 @@ public final class KetchServer implements AutoCloseable {
       publisher.start();
       KetchServer s = new KetchServer(parts, raft, membership, lessor, watchable, grpc);
       new SelfRemoval(membership, raft.groupView(), s::stopRemoved);
+      Path member = cfg.dataDir().resolve("member");
+      DataDirGuard guard = add(parts, new DataDirGuard(cfg.dataDir(),
+          List.of(member, member.resolve("db"), member.resolve("raft")),
+          reason -> new Thread(() -> s.failStop(reason), "ketch-fail-stop").start()));
+      guard.start(DATA_DIR_CHECK);
       LOG.info("event=serving name={} member={} cluster={} client={} data_dir={} revision={}", cfg.name(),
           MemberIds.hex(identity.memberId()), MemberIds.hex(identity.clusterId()), grpc.addresses(), cfg.dataDir(),
           kv.currentRevision());
@@ -215,6 +255,33 @@ public final class KetchServer implements AutoCloseable {
 
   private void stopRemoved() {
     closeNow();
+  }
+
+  /**
+   * Stops at once because the member cannot go on safely; {@link #failure()} then says why. The
+   * client listeners close first; a Raft replica whose disk failed may not close in order (Ratis
+   * waits for its log worker), so after {@link #FAIL_STOP_WAIT} the member counts as stopped anyway
+   * and the process can exit.
+   */
+  private void failStop(String reason) {
+    failure = reason;
+    Thread closer = new Thread(this::closeNow, "ketch-fail-close");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(FAIL_STOP_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (closer.isAlive()) {
+      LOG.warn("event=fail-stop-close-incomplete after_ms={}", FAIL_STOP_WAIT.toMillis());
+      stopped.complete(null);
+    }
+  }
+
+  /** Why the member stopped itself on a failure, if it did (see {@link DataDirGuard}). */
+  public java.util.Optional<String> failure() {
+    return java.util.Optional.ofNullable(failure);
   }
 
   /**

@@ -55,6 +55,10 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ketch-shutdown"));
     // returns when the member stops itself (removed from its cluster) or is stopped by a signal
     server.stopped().join();
+    if (server.failure().isPresent()) {
+      System.err.println("ketch: stopped: " + server.failure().get());
+      System.exit(1);
+    }
     System.exit(0);
   }
 }

@@ -65,6 +65,11 @@ final class KetchProcess implements Endpoint {
     }
   }
 
+  /** Waits up to {@code seconds} for the process to end; its exit code, or -1 if it still runs. */
+  int awaitExit(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+  }
+
   @Override
   public String name() {
     return "ketch-process";

@@ -91,6 +91,16 @@ public final class Alarms {
     return out;
   }
 
+  /** Whether a CORRUPT alarm is raised: requests through the log are refused. */
+  public boolean corrupt() {
+    for (AlarmMember m : raised) {
+      if (m.getAlarm() == AlarmType.CORRUPT) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether a NOSPACE alarm is raised: requests that grow the store are refused. */
   public boolean capped() {
     for (AlarmMember m : raised) {

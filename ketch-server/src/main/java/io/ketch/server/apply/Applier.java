@@ -71,6 +71,17 @@ public final class Applier {
     });
   }
 
+  /**
+   * While a CORRUPT alarm is raised on any member, etcd refuses every request applied through the log
+   * except alarms and lease checkpoints (reads served locally go on): the cluster must not build on
+   * data that disagrees.
+   */
+  private void refuseIfCorrupt() {
+    if (alarms.corrupt()) {
+      throw new EtcdException(EtcdError.CORRUPT);
+    }
+  }
+
   /** The alarms this applier raises, clears and obeys. */
   public Alarms alarms() {
     return alarms;
@@ -132,6 +143,7 @@ public final class Applier {
 
   /** A Put outside a transaction. Apply thread only. */
   public PutResponse put(Backend.Batch batch, PutRequest p) {
+    refuseIfCorrupt();
     if (alarms.capped()) {
       throw new EtcdException(EtcdError.NO_SPACE);
     }
@@ -170,6 +182,7 @@ public final class Applier {
 
   /** A DeleteRange outside a transaction. Apply thread only. */
   public DeleteRangeResponse deleteRange(Backend.Batch batch, DeleteRangeRequest d) {
+    refuseIfCorrupt();
     return inOwnTxn(batch, txn -> deleteRange(txn, d));
   }
 
@@ -223,6 +236,7 @@ public final class Applier {
 
   /** A transaction that may write. Apply thread only. */
   public TxnResponse txn(Backend.Batch batch, TxnRequest t) {
+    refuseIfCorrupt();
     if (alarms.capped() && QuotaCost.of(t) > 0) {
       throw new EtcdException(EtcdError.NO_SPACE);
     }
@@ -369,6 +383,7 @@ public final class Applier {
 
   /** Grants a lease with the ID the proposer chose. Apply thread only. */
   public LeaseGrantResponse leaseGrant(Backend.Batch batch, LeaseGrantRequest r) {
+    refuseIfCorrupt();
     if (alarms.capped()) {
       throw new EtcdException(EtcdError.NO_SPACE);
     }
@@ -395,6 +410,7 @@ public final class Applier {
    * thread only.
    */
   public LeaseRevokeResponse leaseRevoke(Backend.Batch batch, LeaseRevokeRequest r) {
+    refuseIfCorrupt();
     List<ByteString> keys = leases.keysOf(r.getID());
     if (keys == null) {
       throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
@@ -426,6 +442,7 @@ public final class Applier {
 
   /** Compacts the history. Apply thread only. */
   public CompactionResult compact(Backend.Batch batch, CompactionRequest c) {
+    refuseIfCorrupt();
     CompletableFuture<Void> physical = kv.compact(c.getRevision(), batch);
     CompactionResponse resp = CompactionResponse.newBuilder()
         .setHeader(ResponseHeader.newBuilder().setRevision(kv.appliedRevision()))

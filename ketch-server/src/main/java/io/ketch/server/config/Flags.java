@@ -53,6 +53,10 @@ public final class Flags {
       new Flag("strict-reconfig-check", "true",
           "Reject reconfiguration requests that would cause quorum loss."),
       new Flag("experimental-max-learners", "1", "Sets the maximum number of learners that can be available in the cluster membership."),
+      new Flag("experimental-initial-corrupt-check", "false",
+          "Enable to check data corruption before serving any client/peer traffic."),
+      new Flag("experimental-corrupt-check-time", "0s",
+          "Duration of time between cluster corruption check passes."),
       new Flag("snapshot-count", "10000", "Number of committed transactions to trigger a snapshot to disk."),
       new Flag("experimental-snapshot-catch-up-entries", "5000",
           "Number of entries for a slow follower to catch up after compacting the raft storage entries."));
@@ -159,6 +163,13 @@ public final class Flags {
     if (maxLearners < 1 || maxLearners > Integer.MAX_VALUE) {
       throw new FlagException("--experimental-max-learners must be at least 1");
     }
+    boolean initialCorruptCheck = bool("experimental-initial-corrupt-check",
+        v.getOrDefault("experimental-initial-corrupt-check", "false"));
+    Duration corruptCheckTime = GoDuration.parse("experimental-corrupt-check-time",
+        v.getOrDefault("experimental-corrupt-check-time", "0s"));
+    if (corruptCheckTime.isNegative()) {
+      throw new FlagException("--experimental-corrupt-check-time must not be negative");
+    }
     long snapshotCount = number("snapshot-count", v.getOrDefault("snapshot-count", "10000"));
     long catchUpEntries = number("experimental-snapshot-catch-up-entries",
         v.getOrDefault("experimental-snapshot-catch-up-entries", "5000"));
@@ -175,7 +186,7 @@ public final class Flags {
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
-        catchUpEntries, java.util.Set.copyOf(v.keySet()));
+        catchUpEntries, initialCorruptCheck, corruptCheckTime, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */

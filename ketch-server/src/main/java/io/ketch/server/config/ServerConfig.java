@@ -12,6 +12,7 @@ import java.util.Set;
  *
  * @param initialCluster member name to its peer URLs, in flag order
  * @param leaseCheckpointInterval how often remaining lease TTLs are checkpointed; zero: never
+ * @param corruptCheckTime how often the leader compares its hash with its followers'; zero: never
  * @param givenFlags the flags set on the command line or in the environment (the others took their
  *     defaults)
  */
@@ -36,6 +37,8 @@ public record ServerConfig(
     int maxLearners,
     long snapshotCount,
     long snapshotCatchUpEntries,
+    boolean initialCorruptCheck,
+    Duration corruptCheckTime,
     Set<String> givenFlags) {
 
   /** etcd's default backend quota, used when --quota-backend-bytes is 0. */

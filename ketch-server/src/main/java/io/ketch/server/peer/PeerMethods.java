@@ -1,5 +1,7 @@
 package io.ketch.server.peer;
 
+import io.ketch.api.etcdserverpb.HashKVRequest;
+import io.ketch.api.etcdserverpb.HashKVResponse;
 import io.ketch.api.etcdserverpb.LeaseKeepAliveRequest;
 import io.ketch.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.ketch.api.etcdserverpb.LeaseLeasesRequest;
@@ -73,9 +75,13 @@ public final class PeerMethods {
   public static final PeerMethod<MemberPromoteRequest, MemberPromoteResponse> MEMBER_PROMOTE =
       new PeerMethod<>("MemberPromote", MemberPromoteRequest.parser(), MemberPromoteResponse.parser());
 
+  /** This member's HashKV at a revision once it got there (the corruption checks). */
+  public static final PeerMethod<HashKVRequest, HashKVResponse> HASH_KV =
+      new PeerMethod<>("HashKV", HashKVRequest.parser(), HashKVResponse.parser());
+
   /** Every method, for the service definition. */
   static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, READ_INDEX, CONFIRM_LEADERSHIP, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
-      CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE);
+      CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE, HASH_KV);
 
   private static final Map<String, PeerMethod<?, ?>> BY_NAME = ALL.stream()
       .collect(Collectors.toUnmodifiableMap(m -> m.descriptor().getFullMethodName(), m -> m));

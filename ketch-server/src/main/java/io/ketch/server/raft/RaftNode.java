@@ -247,6 +247,13 @@ public final class RaftNode implements AutoCloseable {
     return groupView;
   }
 
+  /** Asks member {@code id}, over the peer service, for its HashKV at {@code revision}. */
+  public CompletableFuture<io.ketch.api.etcdserverpb.HashKVResponse> peerHashKv(long id, long revision,
+      Duration timeout) {
+    return peers.call(PeerAddresses.target(clusterId, id), PeerMethods.HASH_KV,
+        io.ketch.api.etcdserverpb.HashKVRequest.newBuilder().setRevision(revision).build(), timeout);
+  }
+
   /** Calls that only the leader answers, from any member. */
   public LeaderCalls leaderCalls() {
     return leaderCalls;
