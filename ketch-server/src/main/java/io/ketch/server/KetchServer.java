@@ -12,6 +12,7 @@ import io.ketch.server.apply.Applier;
 import io.ketch.server.cluster.AttributePublisher;
 import io.ketch.server.cluster.Bootstrap;
 import io.ketch.server.cluster.ClusterAdmin;
+import io.ketch.server.cluster.ForceNewCluster;
 import io.ketch.server.cluster.MemberIdentity;
 import io.ketch.server.cluster.MemberIds;
 import io.ketch.server.cluster.Membership;
@@ -102,6 +103,9 @@ public final class KetchServer implements AutoCloseable {
       Bootstrap.Plan plan = Bootstrap.plan(cfg, peers, clusterId -> RaftNode.storageExists(cfg.dataDir(), clusterId));
       MemberIdentity identity = plan.identity();
       RocksBackend backend = add(parts, RocksBackend.open(cfg.dataDir().resolve("member").resolve("db")));
+      if (cfg.forceNewCluster()) {
+        plan = ForceNewCluster.prepare(cfg, plan, backend, cfg.dataDir().resolve("member").resolve("raft"));
+      }
       Lessor lessor = Lessor.open(backend, System::nanoTime, Lessor.minTtlSeconds(cfg.electionTimeout()),
           cfg.leaseCheckpointInterval());
       KvStore kv = add(parts, KvStore.open(backend, lessor));

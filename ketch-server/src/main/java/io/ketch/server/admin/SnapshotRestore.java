@@ -2,6 +2,7 @@ package io.ketch.server.admin;
 
 import io.ketch.server.storage.Backend;
 import io.ketch.server.storage.Directories;
+import io.ketch.server.storage.RaftMeta;
 import io.ketch.server.storage.RocksBackend;
 import io.ketch.server.storage.Schema;
 import io.ketch.server.storage.SnapshotArchive;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -39,13 +39,7 @@ public final class SnapshotRestore {
             b.delete(bucket, k);
           }
         }
-        b.delete(Schema.META, Schema.CONSISTENT_INDEX);
-        b.delete(Schema.META, Schema.TERM);
-        byte[] end = Arrays.copyOf(Schema.PROPOSER_PREFIX, Schema.PROPOSER_PREFIX.length);
-        end[end.length - 1]++;
-        for (byte[] k : keys(be, Schema.META, Schema.PROPOSER_PREFIX, end)) {
-          b.delete(Schema.META, k);
-        }
+        RaftMeta.forget(be, b);
         be.commit(b);
       }
     } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.ketch.server.api;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.EtcdError;
 import io.ketch.api.etcdserverpb.CompactionRequest;
@@ -11,6 +12,7 @@ import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.PutResponse;
 import io.ketch.api.etcdserverpb.RangeRequest;
 import io.ketch.api.etcdserverpb.RangeResponse;
+import io.ketch.api.etcdserverpb.RangeStreamResponse;
 import io.ketch.api.etcdserverpb.RequestOp;
 import io.ketch.api.etcdserverpb.TxnRequest;
 import io.ketch.api.etcdserverpb.TxnResponse;
@@ -66,6 +68,29 @@ final class KvService extends KVGrpc.KVImplBase {
       RangeResponse resp = kv.read(rv -> applier.range(rv, r));
       return resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build();
     }, out);
+  }
+
+  /**
+   * etcd 3.7's RangeStream: after the read barrier (unless serializable), the range in chunks at one
+   * revision, sent as the client takes them ({@link RangeStreamer}).
+   */
+  @Override
+  public void rangeStream(RangeRequest r, StreamObserver<RangeStreamResponse> out) {
+    if (!accepted(() -> validator.checkRangeStream(r), out)) {
+      return;
+    }
+    ServerCallStreamObserver<RangeStreamResponse> call = (ServerCallStreamObserver<RangeStreamResponse>) out;
+    Executor executor = callerLoop();
+    RangeStreamer streamer = new RangeStreamer(kv, applier, headers::fill, r, call, executor, maxRequestBytes);
+    CompletableFuture<Void> barrier = r.getSerializable() ? CompletableFuture.completedFuture(null)
+        : raft.readBarrier();
+    barrier.whenComplete((v, err) -> {
+      if (err != null) {
+        out.onError(ErrorTable.toStatus(err));
+      } else {
+        streamer.resume();
+      }
+    });
   }
 
   @Override

@@ -34,6 +34,25 @@ final class RequestValidator {
     }
   }
 
+  /**
+   * etcd 3.7's RangeStream pages by key, so it takes a range's checks and refuses orders other than
+   * ascending key and the revision filters (etcd's codes and texts).
+   */
+  void checkRangeStream(RangeRequest r) {
+    checkRange(r);
+    boolean defaultOrder = r.getSortTarget() == RangeRequest.SortTarget.KEY
+        && (r.getSortOrder() == RangeRequest.SortOrder.NONE || r.getSortOrder() == RangeRequest.SortOrder.ASCEND);
+    if (!defaultOrder) {
+      throw io.grpc.Status.UNIMPLEMENTED.withDescription("RangeStream does not support custom sort orders")
+          .asRuntimeException();
+    }
+    if (r.getMinModRevision() != 0 || r.getMaxModRevision() != 0 || r.getMinCreateRevision() != 0
+        || r.getMaxCreateRevision() != 0) {
+      throw io.grpc.Status.UNIMPLEMENTED.withDescription("RangeStream does not support revision filters")
+          .asRuntimeException();
+    }
+  }
+
   void checkPut(PutRequest r) {
     if (r.getKey().isEmpty()) {
       throw new EtcdException(EtcdError.EMPTY_KEY);

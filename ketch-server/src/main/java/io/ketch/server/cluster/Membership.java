@@ -250,6 +250,32 @@ public final class Membership {
   }
 
   /** etcd's bucket key: the member ID in hex. */
+  /**
+   * etcd's {@code --force-new-cluster} on the stored table: every member but {@code self} is recorded
+   * as removed (so none can come back with its old data), and {@code self} stays as a voter, with
+   * {@code fallback}'s URLs if the table did not know it. Returns the members removed.
+   */
+  public static List<Long> keepOnly(Backend backend, Backend.Batch writes, long self, MemberRecord fallback) {
+    List<Long> others = new ArrayList<>();
+    MemberRecord[] mine = {null};
+    backend.scan(Schema.MEMBERS, null, null, (k, v) -> {
+      MemberRecord r = parse(v);
+      if (r.getId() == self) {
+        mine[0] = r;
+      } else {
+        others.add(r.getId());
+      }
+      return true;
+    });
+    for (long id : others) {
+      writes.delete(Schema.MEMBERS, key(id));
+      writes.put(Schema.MEMBERS_REMOVED, key(id), REMOVED);
+    }
+    MemberRecord kept = mine[0] != null ? mine[0] : fallback;
+    writes.put(Schema.MEMBERS, key(self), kept.toBuilder().setIsLearner(false).build().toByteArray());
+    return others;
+  }
+
   private static byte[] key(long id) {
     return MemberIds.hex(id).getBytes(StandardCharsets.UTF_8);
   }

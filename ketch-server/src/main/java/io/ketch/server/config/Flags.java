@@ -24,6 +24,11 @@ public final class Flags {
 
   /** One flag: its name, default and help text. */
   public record Flag(String name, String defaultValue, String help) {
+    /** Whether the flag is a boolean (Go's flag package then takes it bare). */
+    public boolean isBoolean() {
+      return defaultValue.equals("true") || defaultValue.equals("false");
+    }
+
     public String envName() {
       return "KETCH_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
     }
@@ -57,6 +62,8 @@ public final class Flags {
           "Enable to check data corruption before serving any client/peer traffic."),
       new Flag("experimental-corrupt-check-time", "0s",
           "Duration of time between cluster corruption check passes."),
+      new Flag("force-new-cluster", "false",
+          "Force to create a new one member cluster."),
       new Flag("snapshot-count", "10000", "Number of committed transactions to trigger a snapshot to disk."),
       new Flag("experimental-snapshot-catch-up-entries", "5000",
           "Number of entries for a slow follower to catch up after compacting the raft storage entries."));
@@ -94,8 +101,12 @@ public final class Flags {
       if (name.equals("version")) {
         return new Version();
       }
-      if (find(name) == null) {
+      Flag flag = find(name);
+      if (flag == null) {
         throw new FlagException("flag provided but not defined: -" + name);
+      }
+      if (value == null && flag.isBoolean()) {
+        value = "true"; // as Go's flag package: a bare boolean flag is true; false needs --flag=false
       }
       if (value == null) {
         if (i + 1 >= args.length) {
@@ -170,6 +181,7 @@ public final class Flags {
     if (corruptCheckTime.isNegative()) {
       throw new FlagException("--experimental-corrupt-check-time must not be negative");
     }
+    boolean forceNewCluster = bool("force-new-cluster", v.getOrDefault("force-new-cluster", "false"));
     long snapshotCount = number("snapshot-count", v.getOrDefault("snapshot-count", "10000"));
     long catchUpEntries = number("experimental-snapshot-catch-up-entries",
         v.getOrDefault("experimental-snapshot-catch-up-entries", "5000"));
@@ -186,7 +198,7 @@ public final class Flags {
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
-        catchUpEntries, initialCorruptCheck, corruptCheckTime, java.util.Set.copyOf(v.keySet()));
+        catchUpEntries, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */

@@ -39,6 +39,7 @@ public record ServerConfig(
     long snapshotCatchUpEntries,
     boolean initialCorruptCheck,
     Duration corruptCheckTime,
+    boolean forceNewCluster,
     Set<String> givenFlags) {
 
   /** etcd's default backend quota, used when --quota-backend-bytes is 0. */

@@ -1,6 +1,7 @@
 package io.ketch.server.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,20 @@ class FlagsTest {
     assertEquals(7, c.maxTxnOps());
     assertEquals(100, c.maxRequestBytes());
     assertEquals(2, c.listenClientUrls().size());
+  }
+
+  @Test
+  void aBareBooleanFlagIsTrueAsInGo() throws Exception {
+    ServerConfig c = serve(Map.of(), "--force-new-cluster", "--experimental-initial-corrupt-check=false",
+        "--strict-reconfig-check=false", "--snapshot-count", "5", "--experimental-corrupt-check-time", "2s");
+    assertTrue(c.forceNewCluster());
+    assertFalse(c.initialCorruptCheck());
+    assertFalse(c.strictReconfigCheck());
+    assertEquals(5, c.snapshotCount());
+    assertEquals(5000, c.snapshotCatchUpEntries());
+    assertEquals(java.time.Duration.ofSeconds(2), c.corruptCheckTime());
+    assertFalse(serve(Map.of()).forceNewCluster());
+    assertEquals(10_000, serve(Map.of()).snapshotCount(), "etcd 3.6's default");
   }
 
   @Test
