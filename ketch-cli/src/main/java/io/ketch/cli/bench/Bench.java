@@ -101,9 +101,12 @@ public final class Bench {
       KVGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(10, TimeUnit.SECONDS)
           .put(PutRequest.newBuilder().setKey(rangeKey).setValue(v).build());
     }
+    AtomicLong nextKey = new AtomicLong();
     Op op = (stub, done) -> {
       if (o.command().equals("put")) {
-        ByteString k = key(ThreadLocalRandom.current().nextInt(o.keySpace()));
+        int i = o.sequentialKeys() ? (int) (nextKey.getAndIncrement() % o.keySpace())
+            : ThreadLocalRandom.current().nextInt(o.keySpace());
+        ByteString k = key(i);
         stub.put(PutRequest.newBuilder().setKey(k).setValue(v).build(), done.as());
       } else {
         stub.range(RangeRequest.newBuilder().setKey(rangeKey).setSerializable(o.serializable()).build(), done.as());

@@ -14,6 +14,7 @@ record BenchOptions(
     int keySize,
     int valSize,
     int keySpace,
+    boolean sequentialKeys,
     boolean serializable,
     int watchers,
     int streams,
@@ -52,6 +53,8 @@ record BenchOptions(
         --key-size=B       key size in bytes (default 8)
         --val-size=B       value size in bytes (default 8)
         --key-space=S      distinct keys for put (default 100000)
+        --key-order=O      put: random (default) or sequential (key i mod --key-space for the i-th put, so
+                           --total=S writes each key once)
         --consistency=l|s  range consistency (default l)
         --watchers=W       watch: watchers on the prefix (default 1000)
         --streams=S        watch/keepalive: streams, spread over the connections (default 20)
@@ -76,6 +79,7 @@ record BenchOptions(
     int keySize = 8;
     int valSize = 8;
     int keySpace = 100_000;
+    boolean sequentialKeys = false;
     boolean serializable = false;
     int watchers = 1000;
     int streams = 20;
@@ -107,6 +111,12 @@ record BenchOptions(
         case "key-size" -> keySize = positive(name, v);
         case "val-size" -> valSize = Integer.parseInt(v);
         case "key-space" -> keySpace = positive(name, v);
+        case "key-order" -> {
+          if (!v.equals("random") && !v.equals("sequential")) {
+            throw new IllegalArgumentException("--key-order is random or sequential, got " + v);
+          }
+          sequentialKeys = v.equals("sequential");
+        }
         case "consistency" -> {
           if (!v.equals("l") && !v.equals("s")) {
             throw new IllegalArgumentException("--consistency is l or s, got " + v);
@@ -144,7 +154,7 @@ record BenchOptions(
       }
     }
     return new BenchOptions(command, new ArrayList<>(endpoints), conns, clients, total, warmup, keySize, valSize,
-        keySpace, serializable, watchers, streams, leases, driver, pids, writer, putTimeoutMillis);
+        keySpace, sequentialKeys, serializable, watchers, streams, leases, driver, pids, writer, putTimeoutMillis);
   }
 
   private static List<Long> pids(String v) {

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class DataDirGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataDirGuard.class);
   private static final String PROBE = ".ketch-probe";
+  private static final long RECHECK_MILLIS = 200;
 
   private final Path dataDir;
   private final List<Path> required;
@@ -52,9 +53,22 @@ public final class DataDirGuard implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** One check; returns why the directory is unusable, or null. */
+  /**
+   * One check; returns why the directory is unusable, or null. A problem must still be there a
+   * moment later: the backend's database directory is briefly absent while a Raft snapshot is
+   * swapped in (two renames).
+   */
   String check() {
     String problem = problem();
+    if (problem != null) {
+      try {
+        Thread.sleep(RECHECK_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null; // closing
+      }
+      problem = problem();
+    }
     if (problem != null && lost.compareAndSet(false, true)) {
       LOG.error("event=data-dir-unusable data_dir={} error=\"{}\": stopping this member rather than serve from memory",
           dataDir, problem);
