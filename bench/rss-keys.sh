@@ -24,7 +24,7 @@ run() {
   "$root/bin/ketch-bench" --endpoints=$ep --conns=8 --clients=64 --total="$keys" --warmup=0 --val-size=256 \
     --key-space="$keys" --key-order=sequential put | grep throughput
   sleep 5
-  echo "  keys: $(etcdctl --endpoints=$ep --command-timeout=60s get "" --prefix --count-only -w json \
+  echo "  keys: $(etcdctl --endpoints=$ep --command-timeout=60s get "" --prefix --limit=1 -w json \
     | grep -o '"count":[0-9]*' | cut -d: -f2)"
   echo "  rss: $(awk '/^VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$pid/status")"
   echo "  data dir: $(du -sh "$dir/data" | cut -f1)"
