@@ -31,9 +31,4 @@ run() {
   stop_server "$pid" "$dir"
 }
 
-case "$which" in
-  etcd) run etcd ;;
-  ketch) run ketch ;;
-  both) run etcd; run ketch ;;
-  *) echo "usage: bench/rss-keys.sh [etcd|ketch|both] [keys]" >&2; exit 2 ;;
-esac
+each_system "$which" run

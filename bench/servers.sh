@@ -39,3 +39,12 @@ stop_server() {
 }
 
 bench() { "$root/bin/ketch-bench" --endpoints=127.0.0.1:23790 "$@"; }
+
+# each_system etcd|ketch|both FUNCTION: runs FUNCTION with etcd, with ketch, or with both in turn.
+each_system() {
+  case "$1" in
+    etcd|ketch) "$2" "$1" ;;
+    both) "$2" etcd; "$2" ketch ;;
+    *) echo "usage: $(basename "$0") [etcd|ketch|both] ..." >&2; exit 2 ;;
+  esac
+}

@@ -53,9 +53,4 @@ run() {
   stop_server "$pid" "$dir"
 }
 
-case "$which" in
-  etcd) run etcd ;;
-  ketch) run ketch ;;
-  both) run etcd; run ketch ;;
-  *) echo "usage: bench/soak.sh [etcd|ketch|both] [rounds]" >&2; exit 2 ;;
-esac
+each_system "$which" run
