@@ -103,7 +103,9 @@ public final class Applier {
       limit++; // one more to know whether there is more
     }
     RangeResult rr = rv.range(r.getKey().toByteArray(), KeyRange.end(r.getRangeEnd()),
-        new RangeOptions(limit, r.getRevision(), r.getCountOnly()));
+        // keys only: the index answers without reading values, unless they are needed to sort by
+        new RangeOptions(limit, r.getRevision(), r.getCountOnly(),
+            r.getKeysOnly() && r.getSortTarget() != RangeRequest.SortTarget.VALUE));
     List<KeyValue> kvs = rr.kvs();
     if (filtered || r.getSortOrder() != RangeRequest.SortOrder.NONE
         || r.getSortTarget() != RangeRequest.SortTarget.KEY) {

@@ -28,6 +28,26 @@ final class KeyIndex {
     long version;
     Revision created;
     final List<Revision> revs = new ArrayList<>(2);
+    /** The lease each revision was written with, by position in {@code revs} (keys-only reads need no value). */
+    private long[] leases = new long[2];
+
+    void add(Revision rev, long lease) {
+      if (revs.size() == leases.length) {
+        leases = java.util.Arrays.copyOf(leases, leases.length * 2);
+      }
+      leases[revs.size()] = lease;
+      revs.add(rev);
+    }
+
+    long lease(int n) {
+      return leases[n];
+    }
+
+    /** Drops the first {@code n} revisions. */
+    void dropFirst(int n) {
+      System.arraycopy(leases, n, leases, 0, revs.size() - n);
+      revs.subList(0, n).clear();
+    }
 
     boolean isEmpty() {
       return revs.isEmpty();
@@ -38,8 +58,15 @@ final class KeyIndex {
     }
   }
 
-  /** What {@link #get} finds: the revision live at the asked revision, its creation and version. */
-  record Found(Revision modified, Revision created, long version) {}
+  /**
+   * What {@link #get} finds: the revision live at the asked revision, its creation, version and the
+   * lease it was written with.
+   */
+  record Found(Revision modified, Revision created, long version, long lease) {
+    Found(Revision modified, Revision created, long version) {
+      this(modified, created, version, 0);
+    }
+  }
 
   private final byte[] key;
   private Revision modified = new Revision(0, 0);
@@ -53,8 +80,13 @@ final class KeyIndex {
     return key;
   }
 
-  /** Records a write of the key at {@code rev}, which must be newer than every earlier one. */
+  /** Records a write of the key at {@code rev} without a lease (tests). */
   void put(Revision rev) {
+    put(rev, 0);
+  }
+
+  /** Records a write of the key at {@code rev} with {@code lease}; {@code rev} must be newer than every earlier one. */
+  void put(Revision rev, long lease) {
     if (!rev.greaterThan(modified)) {
       throw new IllegalStateException("put of " + rev + " not after " + modified + " on key");
     }
@@ -65,20 +97,20 @@ final class KeyIndex {
     if (g.isEmpty()) {
       g.created = rev;
     }
-    g.revs.add(rev);
+    g.add(rev, lease);
     g.version++;
     modified = rev;
   }
 
   /** Rebuilds a key whose first surviving revision is {@code modified} (history before it compacted). */
-  void restore(Revision created, Revision modified, long version) {
+  void restore(Revision created, Revision modified, long version, long lease) {
     if (!generations.isEmpty()) {
       throw new IllegalStateException("restore of a key index that has generations");
     }
     Generation g = new Generation();
     g.created = created;
     g.version = version;
-    g.revs.add(modified);
+    g.add(modified, lease);
     generations.add(g);
     this.modified = modified;
   }
@@ -92,7 +124,7 @@ final class KeyIndex {
     if (generations.isEmpty() || generations.get(generations.size() - 1).isEmpty()) {
       return false;
     }
-    put(rev);
+    put(rev, 0);
     generations.add(new Generation());
     return true;
   }
@@ -106,7 +138,7 @@ final class KeyIndex {
     for (int n = g.revs.size() - 1; n >= 0; n--) {
       Revision r = g.revs.get(n);
       if (r.main() <= atRev) {
-        return new Found(r, g.created, g.version - (g.revs.size() - n - 1));
+        return new Found(r, g.created, g.version - (g.revs.size() - n - 1), g.lease(n));
       }
     }
     return null;
@@ -143,7 +175,7 @@ final class KeyIndex {
     }
     if (!g.isEmpty()) {
       if (revIndex > 0) {
-        g.revs.subList(0, revIndex).clear();
+        g.dropFirst(revIndex);
       }
       // a generation left holding only its tombstone is gone
       if (g.revs.size() == 1 && genIdx != generations.size() - 1) {

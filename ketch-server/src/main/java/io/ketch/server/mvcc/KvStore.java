@@ -94,7 +94,7 @@ public final class KvStore implements AutoCloseable {
       KeyValue kv = parse(v);
       byte[] key = kv.getKey().toByteArray();
       boolean tombstone = Revision.isTombstone(k);
-      index.restore(key, rev, tombstone, kv.getCreateRevision(), kv.getVersion());
+      index.restore(key, rev, tombstone, kv.getCreateRevision(), kv.getVersion(), kv.getLease());
       if (tombstone) {
         keyLeases.deleted(key);
       } else {
@@ -202,9 +202,22 @@ public final class KvStore implements AutoCloseable {
     }
     List<KeyValue> kvs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      kvs.add(value(entries.get(i).found().modified(), applying));
+      TreeIndex.Entry e = entries.get(i);
+      kvs.add(ro.keysOnly() ? keyOnly(e) : value(e.found().modified(), applying));
     }
     return new RangeResult(kvs, entries.size(), curRev);
+  }
+
+  /** A key-value without its value, from the index alone: a keys-only range reads no value. */
+  private static KeyValue keyOnly(TreeIndex.Entry e) {
+    KeyIndex.Found f = e.found();
+    return KeyValue.newBuilder()
+        .setKey(UnsafeByteOperations.unsafeWrap(e.key()))
+        .setCreateRevision(f.created().main())
+        .setModRevision(f.modified().main())
+        .setVersion(f.version())
+        .setLease(f.lease())
+        .build();
   }
 
   private KeyValue value(Revision rev, boolean applying) {
@@ -549,7 +562,7 @@ public final class KvStore implements AutoCloseable {
       unpublishedEvents.add(Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
       lock.writeLock().lock();
       try {
-        ki.put(idx);
+        ki.put(idx, lease);
       } finally {
         lock.writeLock().unlock();
       }

@@ -40,19 +40,19 @@ final class TreeIndex {
   }
 
   /** Rebuild step: one revision read from the backend, in revision order. */
-  void restore(byte[] key, Revision rev, boolean tombstone, long createRevision, long version) {
+  void restore(byte[] key, Revision rev, boolean tombstone, long createRevision, long version, long lease) {
     KeyIndex ki = tree.get(key);
     if (ki == null) {
       if (tombstone) {
         return; // its creation was compacted away together with everything the tombstone ends
       }
       ki = new KeyIndex(key);
-      ki.restore(new Revision(createRevision, 0), rev, version);
+      ki.restore(new Revision(createRevision, 0), rev, version, lease);
       tree.put(key, ki);
     } else if (tombstone) {
       ki.tombstone(rev);
     } else {
-      ki.put(rev);
+      ki.put(rev, lease);
     }
   }
 

@@ -99,7 +99,7 @@ class KeyIndexTest {
   @Test
   void restoreKeepsVersionCounting() {
     KeyIndex ki = new KeyIndex("k".getBytes());
-    ki.restore(r(2), r(7), 4);
+    ki.restore(r(2), r(7), 4, 0);
     ki.put(r(9));
     assertEquals(new KeyIndex.Found(r(9), r(2), 5), ki.get(9));
     assertEquals(new KeyIndex.Found(r(7), r(2), 4), ki.get(8));
