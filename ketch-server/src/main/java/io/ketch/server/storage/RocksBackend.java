@@ -228,6 +228,11 @@ public final class RocksBackend implements Backend {
 
   private void install(Store s) {
     synchronized (swapping) {
+      if (closing) { // closed while the replacement ran: nobody will use the new database
+        s.close();
+        swapping.notifyAll();
+        return;
+      }
       store = s;
       swapping.notifyAll();
     }
@@ -436,7 +441,7 @@ public final class RocksBackend implements Backend {
     try {
       s = retire();
     } catch (IllegalStateException e) {
-      return; // already closed
+      return; // already closed, or being replaced (the replacement then closes the new database)
     }
     try {
       s.db.flushWal(true);
