@@ -21,6 +21,7 @@ import java.util.function.UnaryOperator;
  */
 final class RangeStreamer {
   private static final long FIRST_CHUNK = 10;
+  private static final ByteString ZERO = ByteString.copyFrom(new byte[] {0});
 
   private final KvStore kv;
   private final Applier applier;
@@ -113,19 +114,22 @@ final class RangeStreamer {
     if (last) {
       long count = sent;
       if (resp.getMore()) {
-        ByteString after = resp.getKvs(resp.getKvsCount() - 1).getKey().concat(ByteString.copyFrom(new byte[] {0}));
-        RangeRequest rest = next.toBuilder().setKey(after).setLimit(0).setCountOnly(true).build();
+        RangeRequest rest = next.toBuilder().setKey(after(resp)).setLimit(0).setCountOnly(true).build();
         count += kv.read(rv -> applier.range(rv, rest)).getCount();
       }
       piece.setHeader(headers.apply(ResponseHeader.newBuilder().setRevision(pinned).build()))
           .setMore(resp.getMore()).setCount(count);
     } else {
-      ByteString after = resp.getKvs(resp.getKvsCount() - 1).getKey().concat(ByteString.copyFrom(new byte[] {0}));
-      next = next.toBuilder().setKey(after).setLimit(Math.min(nextLimit(chunk.getLimit(), resp.getSerializedSize()),
+      next = next.toBuilder().setKey(after(resp)).setLimit(Math.min(nextLimit(chunk.getLimit(), resp.getSerializedSize()),
           totalLimit - sent)).build();
     }
     out.onNext(RangeStreamResponse.newBuilder().setRangeResponse(piece).build());
     return last;
+  }
+
+  /** The first key after a chunk: its last key and a zero byte. */
+  private static ByteString after(RangeResponse chunk) {
+    return chunk.getKvs(chunk.getKvsCount() - 1).getKey().concat(ZERO);
   }
 
   private long nextLimit(long last, int lastBytes) {

@@ -42,13 +42,12 @@ public final class ForceNewCluster {
       return plan; // nothing to force: a new member's data is its own
     }
     MemberIdentity id = plan.identity();
-    URI peerUrl = cfg.initialAdvertisePeerUrls().get(0);
     MemberRecord fallback = MemberRecord.newBuilder().setId(id.memberId()).setName(cfg.name())
         .addAllPeerUrls(cfg.initialAdvertisePeerUrls().stream().map(URI::toString).toList()).build();
-    List<Long> others;
+    Membership.Kept kept;
     try (Backend.Batch writes = backend.newBatch()) {
-      others = Membership.keepOnly(backend, writes, id.memberId(), fallback);
-      if (others.isEmpty() && Files.isDirectory(raftDir)) {
+      kept = Membership.keepOnly(backend, writes, id.memberId(), fallback);
+      if (kept.removed().isEmpty() && Files.isDirectory(raftDir)) {
         LOG.info("event=force-new-cluster-skipped member={}: already a one-member cluster", MemberIds.hex(id.memberId()));
         return plan;
       }
@@ -60,11 +59,9 @@ public final class ForceNewCluster {
       RaftMeta.forget(backend, writes);
       backend.commit(writes);
     }
-    MemberRecord self = Membership.load(backend, Integer.MAX_VALUE).member(id.memberId());
-    String address = self != null && self.getPeerUrlsCount() > 0 ? MembershipReconciler.address(self)
-        : Bootstrap.address(peerUrl);
     LOG.warn("event=force-new-cluster member={} cluster={} removed={}", MemberIds.hex(id.memberId()),
-        MemberIds.hex(id.clusterId()), others.stream().map(MemberIds::hex).toList());
-    return new Bootstrap.Plan(id, true, List.of(new Bootstrap.Peer(id.memberId(), address)), List.of());
+        MemberIds.hex(id.clusterId()), kept.removed().stream().map(MemberIds::hex).toList());
+    return new Bootstrap.Plan(id, true,
+        List.of(new Bootstrap.Peer(id.memberId(), MembershipReconciler.address(kept.self()))), List.of());
   }
 }

@@ -250,12 +250,15 @@ public final class Membership {
   }
 
   /** etcd's bucket key: the member ID in hex. */
+  /** What {@link #keepOnly} left: this member's record, and the members it recorded as removed. */
+  public record Kept(MemberRecord self, List<Long> removed) {}
+
   /**
    * etcd's {@code --force-new-cluster} on the stored table: every member but {@code self} is recorded
    * as removed (so none can come back with its old data), and {@code self} stays as a voter, with
-   * {@code fallback}'s URLs if the table did not know it. Returns the members removed.
+   * {@code fallback}'s URLs if the table did not know it.
    */
-  public static List<Long> keepOnly(Backend backend, Backend.Batch writes, long self, MemberRecord fallback) {
+  public static Kept keepOnly(Backend backend, Backend.Batch writes, long self, MemberRecord fallback) {
     List<Long> others = new ArrayList<>();
     MemberRecord[] mine = {null};
     backend.scan(Schema.MEMBERS, null, null, (k, v) -> {
@@ -271,9 +274,9 @@ public final class Membership {
       writes.delete(Schema.MEMBERS, key(id));
       writes.put(Schema.MEMBERS_REMOVED, key(id), REMOVED);
     }
-    MemberRecord kept = mine[0] != null ? mine[0] : fallback;
-    writes.put(Schema.MEMBERS, key(self), kept.toBuilder().setIsLearner(false).build().toByteArray());
-    return others;
+    MemberRecord kept = (mine[0] != null ? mine[0] : fallback).toBuilder().setIsLearner(false).build();
+    writes.put(Schema.MEMBERS, key(self), kept.toByteArray());
+    return new Kept(kept, others);
   }
 
   private static byte[] key(long id) {

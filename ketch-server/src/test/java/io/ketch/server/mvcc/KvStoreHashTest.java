@@ -1,5 +1,6 @@
 package io.ketch.server.mvcc;
 
+import static io.ketch.server.mvcc.StoreWrites.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,15 +38,6 @@ class KvStoreHashTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void write(KvStore kv, Backend be, Consumer<KvStore.WriteTxn> body) {
-    try (Backend.Batch b = be.newBatch()) {
-      KvStore.WriteTxn t = kv.beginWrite(b);
-      body.accept(t);
-      t.end();
-      be.commit(b);
-    }
-    kv.publish();
-  }
 
   private static void put(KvStore kv, Backend be, String key, String value) {
     write(kv, be, t -> t.put(k(key), ByteString.copyFromUtf8(value), 0));

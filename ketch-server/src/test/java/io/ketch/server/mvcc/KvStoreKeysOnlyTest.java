@@ -1,5 +1,6 @@
 package io.ketch.server.mvcc;
 
+import static io.ketch.server.mvcc.StoreWrites.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,15 +96,6 @@ class KvStoreKeysOnlyTest {
     return s.getBytes();
   }
 
-  private static void write(KvStore kv, Backend be, java.util.function.Consumer<KvStore.WriteTxn> body) {
-    try (Backend.Batch b = be.newBatch()) {
-      KvStore.WriteTxn t = kv.beginWrite(b);
-      body.accept(t);
-      t.end();
-      be.commit(b);
-    }
-    kv.publish();
-  }
 
   @Test
   void keysOnlyReadsNoValueAndMatchesAFullRange() throws Exception {
@@ -118,13 +110,7 @@ class KvStoreKeysOnlyTest {
         for (long rev : new long[] {0, 2, 3, 4, 5}) {
           assertSame(kv, be, rev);
         }
-        java.util.concurrent.CompletableFuture<Void> compacted;
-        try (Backend.Batch b = be.newBatch()) {
-          compacted = kv.compact(3, b);
-          be.commit(b);
-        }
-        kv.publish();
-        compacted.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        StoreWrites.compact(kv, be, 3);
       }
       try (KvStore kv = KvStore.open(be)) { // a restart rebuilds the index, leases included
         for (long rev : new long[] {0, 5, 6}) {

@@ -1,5 +1,6 @@
 package io.ketch.server.mvcc;
 
+import static io.ketch.server.mvcc.StoreWrites.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,15 +24,6 @@ class KvStoreTest {
     return s.getBytes();
   }
 
-  private static void write(KvStore kv, Backend be, java.util.function.Consumer<KvStore.WriteTxn> body) {
-    try (Backend.Batch b = be.newBatch()) {
-      KvStore.WriteTxn t = kv.beginWrite(b);
-      body.accept(t);
-      t.end();
-      be.commit(b);
-    }
-    kv.publish();
-  }
 
   @Test
   void revisionsVersionsAndHistory() {

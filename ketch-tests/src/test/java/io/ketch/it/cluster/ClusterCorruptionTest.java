@@ -18,7 +18,6 @@ import io.ketch.api.etcdserverpb.RangeRequest;
 import io.ketch.server.storage.RocksBackend;
 import io.ketch.server.storage.Schema;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -52,19 +51,14 @@ class ClusterCorruptionTest {
         cluster.member(victim).terminate();
         flipAValueByte(cluster.member(victim));
 
-        List<String> restart = new ArrayList<>(List.of("--initial-cluster", cluster.initialCluster(3),
-            "--initial-cluster-token", "ketch-test", "--initial-cluster-state", "new"));
-        restart.addAll(List.of(FLAGS));
-        List<String> checking = new ArrayList<>(restart);
-        checking.add("--experimental-initial-corrupt-check=true");
-        MemberProcess refused = cluster.moved(victim, victim, checking);
+        MemberProcess refused = cluster.restarted(victim, "--experimental-initial-corrupt-check=true");
         refused.start();
         assertNotEquals(0, refused.await(60), "a member whose data differs must not start");
         String log = Files.readString(refused.log());
         assertTrue(log.contains(io.ketch.server.cluster.MemberIds.hex(victimId) + " found data inconsistency with peers"),
             log.substring(Math.max(0, log.length() - 3000)));
 
-        MemberProcess running = cluster.moved(victim, victim, restart);
+        MemberProcess running = cluster.restarted(victim);
         running.start();
         running.awaitServing(60_000);
         AlarmMember corrupt = AlarmMember.newBuilder().setMemberID(victimId).setAlarm(AlarmType.CORRUPT).build();

@@ -11,7 +11,6 @@ import io.ketch.api.etcdserverpb.MemberListRequest;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.RangeRequest;
 import io.ketch.api.etcdserverpb.RangeResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -54,18 +53,13 @@ class ClusterForceNewClusterTest {
       }
       cluster.member(survivor).terminate();
 
-      List<String> flags = new ArrayList<>(List.of("--initial-cluster", cluster.initialCluster(3),
-          "--initial-cluster-token", "ketch-test", "--initial-cluster-state", "new"));
-      flags.addAll(List.of(FLAGS));
-      List<String> forcing = new ArrayList<>(flags);
-      forcing.add("--force-new-cluster");
-      MemberProcess forced = cluster.moved(survivor, survivor, forcing);
+      MemberProcess forced = cluster.restarted(survivor, "--force-new-cluster");
       forced.start();
       forced.awaitServing(60_000);
       assertOneMemberClusterWith(forced, survivorId, clusterId, before, 1);
 
       forced.terminate();
-      MemberProcess plain = cluster.moved(survivor, survivor, flags);
+      MemberProcess plain = cluster.restarted(survivor);
       plain.start();
       plain.awaitServing(60_000);
       assertOneMemberClusterWith(plain, survivorId, clusterId, before, 2);

@@ -31,6 +31,8 @@ final class KetchCluster implements AutoCloseable {
   private final Map<Integer, MemberProcess> members = new HashMap<>();
   private final Map<Integer, ManagedChannel> channels = new HashMap<>();
   private final List<String> extraFlags;
+  /** The flags the first members were started with (bootstrap flags and {@code extraFlags}). */
+  private final List<String> startFlags;
   /** Whether peer URLs name 127.0.0.1 directly (no proxied links): as an etcd cluster would be started. */
   private final boolean direct;
 
@@ -83,6 +85,7 @@ final class KetchCluster implements AutoCloseable {
     List<String> flags = new ArrayList<>(List.of("--initial-cluster", initialCluster(size),
         "--initial-cluster-token", "ketch-test", "--initial-cluster-state", "new"));
     flags.addAll(extraFlags);
+    this.startFlags = List.copyOf(flags);
     for (int i = 1; i <= size; i++) {
       members.put(i, newMember(i, flags));
     }
@@ -102,6 +105,13 @@ final class KetchCluster implements AutoCloseable {
         network.hostsFile(i), flags);
     members.put(i, m);
     return m;
+  }
+
+  /** Member {@code i} (stopped) again on its data, with the flags it first started with plus {@code more}. */
+  MemberProcess restarted(int i, String... more) {
+    List<String> flags = new ArrayList<>(startFlags);
+    flags.addAll(List.of(more));
+    return moved(i, i, flags);
   }
 
   /** The --initial-cluster of members 1..n. */
