@@ -259,7 +259,8 @@ public final class Bootstrap {
   }
 
   /** The peer URLs of the other members in --initial-cluster. */
-  private static List<URI> otherPeerUrls(ServerConfig cfg) {
+  /** The peer URLs of {@code --initial-cluster} other than this member's. */
+  public static List<URI> otherPeerUrls(ServerConfig cfg) {
     Set<String> mine = urlSet(cfg.initialAdvertisePeerUrls());
     List<URI> out = new ArrayList<>();
     for (List<URI> urls : cfg.initialCluster().values()) {

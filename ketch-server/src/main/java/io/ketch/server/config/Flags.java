@@ -66,7 +66,9 @@ public final class Flags {
           "Force to create a new one member cluster."),
       new Flag("snapshot-count", "10000", "Number of committed transactions to trigger a snapshot to disk."),
       new Flag("experimental-snapshot-catch-up-entries", "5000",
-          "Number of entries for a slow follower to catch up after compacting the raft storage entries."));
+          "Number of entries for a slow follower to catch up after compacting the raft storage entries."),
+      new Flag("experimental-snapshot-send-rate", "0",
+          "Ketch: bytes per second at most that a member sends of its snapshot to followers behind its log (0: no limit)."));
 
   private Flags() {}
 
@@ -188,6 +190,11 @@ public final class Flags {
     if (snapshotCount <= 0 || catchUpEntries <= 0) {
       throw new FlagException("--snapshot-count and --experimental-snapshot-catch-up-entries must be positive");
     }
+    long snapshotSendRate = number("experimental-snapshot-send-rate",
+        v.getOrDefault("experimental-snapshot-send-rate", "0"));
+    if (snapshotSendRate < 0) {
+      throw new FlagException("--experimental-snapshot-send-rate must not be negative");
+    }
     if (maxRequestBytes <= 0 || maxTxnOps <= 0 || maxTxnOps > Integer.MAX_VALUE || quota < 0) {
       throw new FlagException("--max-request-bytes and --max-txn-ops must be positive, --quota-backend-bytes not negative");
     }
@@ -198,7 +205,7 @@ public final class Flags {
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
-        catchUpEntries, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
+        catchUpEntries, snapshotSendRate, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */

@@ -12,6 +12,7 @@ import java.util.Set;
  *
  * @param initialCluster member name to its peer URLs, in flag order
  * @param leaseCheckpointInterval how often remaining lease TTLs are checkpointed; zero: never
+ * @param snapshotSendRate bytes per second at most sent of a snapshot to lagging followers; 0: no limit
  * @param corruptCheckTime how often the leader compares its hash with its followers'; zero: never
  * @param givenFlags the flags set on the command line or in the environment (the others took their
  *     defaults)
@@ -37,6 +38,7 @@ public record ServerConfig(
     int maxLearners,
     long snapshotCount,
     long snapshotCatchUpEntries,
+    long snapshotSendRate,
     boolean initialCorruptCheck,
     Duration corruptCheckTime,
     boolean forceNewCluster,

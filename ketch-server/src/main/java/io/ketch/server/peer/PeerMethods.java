@@ -24,6 +24,10 @@ import io.ketch.server.peer.proto.ProposeRequest;
 import io.ketch.server.peer.proto.ProposeResponse;
 import io.ketch.server.peer.proto.ReadIndexRequest;
 import io.ketch.server.peer.proto.ReadIndexResponse;
+import io.ketch.server.peer.proto.SnapshotChunkRequest;
+import io.ketch.server.peer.proto.SnapshotChunkResponse;
+import io.ketch.server.peer.proto.SnapshotManifestRequest;
+import io.ketch.server.peer.proto.SnapshotManifestResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -79,9 +83,18 @@ public final class PeerMethods {
   public static final PeerMethod<HashKVRequest, HashKVResponse> HASH_KV =
       new PeerMethod<>("HashKV", HashKVRequest.parser(), HashKVResponse.parser());
 
+  /** This member's newest Raft snapshot: what a follower behind the log fetches. */
+  public static final PeerMethod<SnapshotManifestRequest, SnapshotManifestResponse> SNAPSHOT_MANIFEST =
+      new PeerMethod<>("SnapshotManifest", SnapshotManifestRequest.parser(), SnapshotManifestResponse.parser());
+
+  /** A piece of one file of a snapshot. */
+  public static final PeerMethod<SnapshotChunkRequest, SnapshotChunkResponse> SNAPSHOT_CHUNK =
+      new PeerMethod<>("SnapshotChunk", SnapshotChunkRequest.parser(), SnapshotChunkResponse.parser());
+
   /** Every method, for the service definition. */
-  static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, READ_INDEX, CONFIRM_LEADERSHIP, LEASE_RENEW, LEASE_TIME_TO_LIVE, LEASE_LEASES,
-      CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE, HASH_KV);
+  static final List<PeerMethod<?, ?>> ALL = List.of(PROPOSE, READ_INDEX, CONFIRM_LEADERSHIP, LEASE_RENEW,
+      LEASE_TIME_TO_LIVE, LEASE_LEASES, CLUSTER_INFO, MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE, MEMBER_PROMOTE,
+      HASH_KV, SNAPSHOT_MANIFEST, SNAPSHOT_CHUNK);
 
   private static final Map<String, PeerMethod<?, ?>> BY_NAME = ALL.stream()
       .collect(Collectors.toUnmodifiableMap(m -> m.descriptor().getFullMethodName(), m -> m));

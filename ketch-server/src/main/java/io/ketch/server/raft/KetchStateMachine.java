@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -42,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Snapshots ({@link SnapshotStore}): Ratis asks for one every {@code --snapshot-count} entries and
  * then purges the log behind it, keeping {@code --experimental-snapshot-catch-up-entries}. A follower
- * behind the leader's log receives the leader's newest snapshot, and this state machine swaps it in
- * for its backend and reloads everything it keeps in memory ({@link #reinitialize}); a member whose
+ * behind the leader's log fetches the leader's newest snapshot ({@link SnapshotFetcher}), and this
+ * state machine swaps it in for its backend and reloads everything it keeps in memory ({@link #reinitialize}); a member whose
  * backend is behind its own newest snapshot (a machine crash lost RocksDB's unsynced tail after the
  * log was purged, or a crash stopped an installation) does the same when it starts.
  */
@@ -52,6 +54,7 @@ final class KetchStateMachine extends BaseStateMachine {
 
   private final Backend backend;
   private final SnapshotStore snapshots = new SnapshotStore();
+  private volatile SnapshotFetcher fetcher;
   private final KvStore kv;
   private final Applier applier;
   private final Membership membership;
@@ -143,8 +146,8 @@ final class KetchStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Ratis is about to publish a snapshot received from the leader: applying stops (Ratis calls this
-   * from its receiving thread; the apply thread then loads the snapshot in {@link #reinitialize}).
+   * A snapshot fetched from the leader is installed: applying stops (Ratis calls this from its
+   * receiving thread; the apply thread then loads the snapshot in {@link #reinitialize}).
    */
   @Override
   public void pause() {
@@ -155,7 +158,29 @@ final class KetchStateMachine extends BaseStateMachine {
     }
   }
 
-  /** Loads the snapshot Ratis installed from the leader (apply thread). */
+  /** Fetches snapshots from the leader when Ratis says this member is behind its log. */
+  void fetchSnapshotsWith(SnapshotFetcher fetcher) {
+    this.fetcher = fetcher;
+  }
+
+  /**
+   * This member is behind the leader's log: fetch the leader's newest snapshot. Ratis asks again
+   * while the fetch runs (and after it failed), and once it completed pauses applying and calls
+   * {@link #reinitialize}.
+   */
+  @Override
+  public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex firstInLog) {
+    RaftPeerProto leader = role.getFollowerInfo().getLeaderInfo().getId();
+    SnapshotFetcher f = fetcher;
+    if (f == null || leader.getAddress().isEmpty()) {
+      return CompletableFuture.failedFuture(new IOException("ketch: no leader to fetch a snapshot from"));
+    }
+    LOG.info("event=behind-leader-log leader={} leader_first_index={} applied={}", leader.getId().toStringUtf8(),
+        firstInLog.getIndex(), getLastAppliedTermIndex().getIndex());
+    return f.fetch(leader.getId().toStringUtf8(), leader.getAddress());
+  }
+
+  /** Loads the snapshot fetched from the leader (apply thread). */
   @Override
   public void reinitialize() throws IOException {
     FileListSnapshotInfo snapshot = snapshots.reload();

@@ -93,6 +93,8 @@ public final class RaftNode implements AutoCloseable {
   private final LeaderCalls leaderCalls;
   private final RatisGroupView groupView;
   private final PeerClient peers;
+  private final SnapshotSender snapshotSender;
+  private final SnapshotFetcher snapshotFetcher;
   private final ScheduledExecutorService timer;
   private final Runnable unregisterAddresses;
   /** The proposer ID and numbers of commit pushes (see pushCommit). */
@@ -138,6 +140,12 @@ public final class RaftNode implements AutoCloseable {
     RaftProperties p = RaftTuning.properties(cfg, raftDir, bindHost(listen.getHost()), listen.getPort(), requestTimeout);
     Parameters parameters = new Parameters();
     GrpcConfigKeys.Server.setServicesCustomizer(parameters, peerService);
+    this.snapshotSender = new SnapshotSender(stateMachine.getStateMachineStorage(), cfg.snapshotSendRate());
+    this.snapshotFetcher = new SnapshotFetcher(stateMachine.getStateMachineStorage(), peers,
+        Bootstrap.otherPeerUrls(cfg).stream().map(Bootstrap::address).toList());
+    stateMachine.fetchSnapshotsWith(snapshotFetcher);
+    peerService.register(PeerMethods.SNAPSHOT_MANIFEST, snapshotSender::manifest);
+    peerService.register(PeerMethods.SNAPSHOT_CHUNK, snapshotSender::chunk);
     this.server = RaftServer.newBuilder()
         .setServerId(peerId(memberId))
         .setGroup(RaftGroup.valueOf(groupId, group))
@@ -526,6 +534,8 @@ public final class RaftNode implements AutoCloseable {
   public void close() throws IOException {
     proposer.close();
     server.close();
+    snapshotFetcher.close();
+    snapshotSender.close();
     timer.shutdownNow();
     unregisterAddresses.run();
   }

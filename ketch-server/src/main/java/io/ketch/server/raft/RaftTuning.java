@@ -66,7 +66,9 @@ final class RaftTuning {
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, cfg.snapshotCatchUpEntries());
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshotCount()));
-    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+    // Ratis's own snapshot transfer starts again from the first byte whenever it breaks; Ratis instead
+    // tells the follower's state machine to fetch the snapshot itself (SnapshotFetcher: resumable)
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
     return p;
   }
 }

@@ -26,10 +26,11 @@ import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
  * {@code index} (table files hard-linked to the live database's, so a snapshot costs no copy).
  *
  * <p>A snapshot is taken into {@code .creating-<term>_<index>} and renamed when complete, so a
- * directory with the plain name is always whole. Ratis sends the newest one's files to a follower
- * behind the leader's log (with an MD5 digest per file) and, once all arrived, replaces the follower's
- * {@code sm/snapshots} with them; the state machine then loads that snapshot into the live database.
- * The newest two are kept: a transfer of the older one may still be under way when the next is taken.
+ * directory with the plain name is always whole. A follower behind the leader's log fetches the
+ * leader's newest one into {@code sm/incoming/} ({@link SnapshotFetcher}; what arrived survives a
+ * broken transfer and a restart) and {@linkplain #install installs} it here once every file is whole
+ * and checked; the state machine then loads it into the live database. The newest two are kept: a
+ * transfer of the older one may still be under way when the next is taken.
  */
 final class SnapshotStore implements StateMachineStorage {
   private static final Pattern NAME = Pattern.compile("(\\d+)_(\\d+)");
@@ -38,6 +39,7 @@ final class SnapshotStore implements StateMachineStorage {
 
   private volatile Path snapshots;
   private volatile Path tmp;
+  private volatile Path incoming;
   private volatile FileListSnapshotInfo latest;
 
   @Override
@@ -45,8 +47,10 @@ final class SnapshotStore implements StateMachineStorage {
     Path sm = storage.getStorageDir().getStateMachineDir().toPath();
     snapshots = sm.resolve("snapshots");
     tmp = sm.resolve("tmp");
+    incoming = sm.resolve("incoming");
     Files.createDirectories(snapshots);
     Files.createDirectories(tmp);
+    Files.createDirectories(incoming);
     for (Path p : list()) {
       if (p.getFileName().toString().startsWith(CREATING)) {
         Directories.deleteTree(p); // a snapshot a crash interrupted
@@ -82,6 +86,34 @@ final class SnapshotStore implements StateMachineStorage {
     Directories.fsync(snapshots);
     latest = info(at);
     return latest;
+  }
+
+  /** Where a snapshot fetched from the leader is assembled, one directory per leader. */
+  Path incoming() {
+    return incoming;
+  }
+
+  /**
+   * Makes the whole, checked snapshot assembled in {@code fetched} (a directory beside the snapshots,
+   * which this moves) the newest snapshot, at {@code at}.
+   */
+  FileListSnapshotInfo install(Path fetched, TermIndex at) throws IOException {
+    Path creating = snapshots.resolve(CREATING + at.getTerm() + "_" + at.getIndex());
+    Directories.deleteTree(creating);
+    Directories.fsync(fetched);
+    Files.move(fetched, creating, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(creating, dir(at), StandardCopyOption.ATOMIC_MOVE);
+    Directories.fsync(snapshots);
+    Directories.fsync(fetched.getParent());
+    latest = info(at);
+    return latest;
+  }
+
+  /** The files of snapshot {@code at}, by name. */
+  List<Path> files(TermIndex at) throws IOException {
+    try (Stream<Path> s = Files.list(dir(at))) {
+      return s.filter(Files::isRegularFile).sorted().toList();
+    }
   }
 
   @Override
@@ -126,15 +158,11 @@ final class SnapshotStore implements StateMachineStorage {
     }
   }
 
-  /** The snapshot's files (absolute paths: Ratis sends them relative to the snapshot directory). */
+  /** The snapshot's files, as Ratis's snapshot information. */
   private FileListSnapshotInfo info(TermIndex at) throws IOException {
     List<FileInfo> files = new ArrayList<>();
-    try (Stream<Path> s = Files.list(dir(at))) {
-      for (Path f : s.sorted().toList()) {
-        if (Files.isRegularFile(f) && !f.getFileName().toString().endsWith(".md5")) {
-          files.add(new FileInfo(f.toAbsolutePath(), null)); // digest computed as it is sent
-        }
-      }
+    for (Path f : files(at)) {
+      files.add(new FileInfo(f.toAbsolutePath(), null));
     }
     return new FileListSnapshotInfo(files, at);
   }

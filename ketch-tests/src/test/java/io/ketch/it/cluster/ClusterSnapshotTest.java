@@ -177,7 +177,7 @@ class ClusterSnapshotTest {
    * Whether the Ratis log of the member in {@code dataDir} no longer starts at index 0: its segment
    * files ({@code log_<first>-<last>}, the open one {@code log_inprogress_<first>}) all start later.
    */
-  private static boolean purged(Path dataDir) throws IOException {
+  static boolean purged(Path dataDir) throws IOException {
     Pattern segment = Pattern.compile("log_(?:inprogress_)?(\\d+)(?:-\\d+)?");
     try (Stream<Path> files = Files.walk(dataDir.resolve("member").resolve("raft"))) {
       List<Long> firsts = files.map(p -> segment.matcher(p.getFileName().toString()))
