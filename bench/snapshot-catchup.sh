@@ -13,6 +13,8 @@ puts="${2:-1000000}"
 val="${3:-1024}"
 (cd "$root" && ./mvnw -q -B -o -DskipTests package) >&2
 export KETCH_NO_BUILD=1
+# shellcheck source=bench/servers.sh
+. "$root/bench/servers.sh"
 # shellcheck source=bench/cluster.sh
 . "$root/bench/cluster.sh"
 trap cluster_cleanup EXIT; trap 'exit 130' INT; trap 'exit 143' TERM
@@ -34,10 +36,10 @@ run() {
   echo "  m3 caught up in $(( (t1 - t0) / 1000000 )) ms (start command to within 5 entries of the leader)"
   echo "  m3's data dir after: $(du -sh "$dir/m3" | cut -f1)"
   if [ "$kind" = ketch ]; then
-    grep -o 'event=snapshot-fetched.*' "$dir/m3.log" | tail -1 | sed 's/^/  /'
-    grep -o 'event=snapshot-loaded.*' "$dir/m3.log" | tail -1 | sed 's/^/  /'
+    { grep -o 'event=snapshot-fetched.*' "$dir/m3.log" || true; } | tail -1 | sed 's/^/  /'
+    { grep -o 'event=snapshot-loaded.*' "$dir/m3.log" || true; } | tail -1 | sed 's/^/  /'
   else
-    grep -o '"msg":"[^"]*snapshot[^"]*"' "$dir/m3.log" | sort | uniq -c | sed 's/^/  /'
+    { grep -o '"msg":"[^"]*snapshot[^"]*"' "$dir/m3.log" || true; } | sort | uniq -c | sed 's/^/  /'
   fi
   cluster_stop
   rm -rf "$dir"

@@ -56,6 +56,9 @@ public enum EtcdError {
   AUTH_NOT_ENABLED(Status.Code.FAILED_PRECONDITION, "etcdserver: authentication is not enabled"),
   INVALID_AUTH_TOKEN(Status.Code.UNAUTHENTICATED, "etcdserver: invalid auth token"),
   INVALID_AUTH_MGMT(Status.Code.INVALID_ARGUMENT, "etcdserver: invalid auth management"),
+  AUTH_OLD_REVISION(Status.Code.INVALID_ARGUMENT, "etcdserver: revision of auth store is old"),
+  /** Not in etcd 3.4's gRPC table: sent as a plain error, code UNKNOWN. */
+  NO_PASSWORD_USER(Status.Code.UNKNOWN, "auth: authentication failed, password was given for no password user"),
 
   NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),
   NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),

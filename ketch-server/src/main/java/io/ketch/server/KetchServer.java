@@ -7,6 +7,8 @@ import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
 import io.ketch.server.api.GrpcServer;
 import io.ketch.server.api.Headers;
 import io.ketch.server.alarm.Alarms;
+import io.ketch.server.auth.AuthStore;
+import io.ketch.server.auth.SimpleTokens;
 import io.ketch.server.alarm.CorruptionCheck;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.cluster.AttributePublisher;
@@ -114,7 +116,8 @@ public final class KetchServer implements AutoCloseable {
         throw new StartException("the member has been permanently removed from the cluster; the data-dir used by"
             + " this member must be removed (member " + MemberIds.hex(identity.memberId()) + ")");
       }
-      Applier applier = new Applier(kv, lessor, Alarms.load(backend));
+      SimpleTokens tokens = new SimpleTokens(cfg.authTokenTtl());
+      Applier applier = new Applier(kv, lessor, Alarms.load(backend), AuthStore.load(backend, tokens));
       PeerService peerService = new PeerService();
       RaftNode raft = add(parts, RaftNode.start(cfg, plan, backend, kv, applier, membership, peerService, peers));
       if (MemberIdentity.load(cfg.dataDir()) == null) {
@@ -179,7 +182,7 @@ public final class KetchServer implements AutoCloseable {
       GrpcServer grpc;
       try {
         grpc = GrpcServer.start(addresses, new GrpcServer.Parts(kv, backend, applier, raft, watchable, keeper,
-            membership, admin, cfg));
+            membership, admin, cfg, tokens));
       } catch (IOException | RuntimeException e) {
         watchable.close();
         keeper.close();

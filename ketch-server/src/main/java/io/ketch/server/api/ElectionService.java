@@ -10,6 +10,8 @@ import io.ketch.api.v3electionpb.ProclaimRequest;
 import io.ketch.api.v3electionpb.ProclaimResponse;
 import io.ketch.api.v3electionpb.ResignRequest;
 import io.ketch.api.v3electionpb.ResignResponse;
+import io.ketch.server.auth.Authorizer;
+import io.ketch.server.auth.RequestPermissions;
 import io.ketch.server.concurrency.Elections;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,12 +19,18 @@ import java.util.concurrent.CompletableFuture;
 final class ElectionService extends ElectionGrpc.ElectionImplBase {
   private final Elections elections;
 
-  ElectionService(Elections elections) {
+  private final RequestPermissions permissions;
+
+  ElectionService(Elections elections, RequestPermissions permissions) {
     this.elections = elections;
+    this.permissions = permissions;
   }
 
   @Override
   public void campaign(CampaignRequest r, StreamObserver<CampaignResponse> out) {
+    if (LockService.denied(permissions.checkRecipe(Authorizer.caller(), r.getName(), true), out)) {
+      return;
+    }
     CompletableFuture<Void> cancelled = CallCancellation.of(out);
     elections.campaign(r.getName(), r.getLease(), r.getValue(), cancelled).whenComplete((resp, err) -> {
       if (!cancelled.isDone()) {
@@ -38,16 +46,25 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
       out.onError(Elections.missingLeaderKey());
       return;
     }
+    if (LockService.denied(permissions.checkWrite(Authorizer.caller(), r.getLeader().getKey()), out)) {
+      return;
+    }
     elections.proclaim(r.getLeader(), r.getValue()).whenComplete((resp, err) -> Replies.replyAsRecipe(resp, err, out));
   }
 
   @Override
   public void leader(LeaderRequest r, StreamObserver<LeaderResponse> out) {
+    if (LockService.denied(permissions.checkRecipe(Authorizer.caller(), r.getName(), false), out)) {
+      return;
+    }
     elections.leader(r.getName()).whenComplete((resp, err) -> Replies.replyAsRecipe(resp, err, out));
   }
 
   @Override
   public void observe(LeaderRequest r, StreamObserver<LeaderResponse> out) {
+    if (LockService.denied(permissions.checkRecipe(Authorizer.caller(), r.getName(), false), out)) {
+      return;
+    }
     CompletableFuture<Void> cancelled = CallCancellation.of(out);
     elections.observe(r.getName(), out::onNext, cancelled).whenComplete((v, err) -> {
       if (err != null && !cancelled.isDone()) {
@@ -61,6 +78,9 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
   public void resign(ResignRequest r, StreamObserver<ResignResponse> out) {
     if (!r.hasLeader()) {
       out.onError(Elections.missingLeaderKey());
+      return;
+    }
+    if (LockService.denied(permissions.checkWrite(Authorizer.caller(), r.getLeader().getKey()), out)) {
       return;
     }
     elections.resign(r.getLeader()).whenComplete((resp, err) -> Replies.replyAsRecipe(resp, err, out));

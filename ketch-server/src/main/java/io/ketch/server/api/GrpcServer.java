@@ -4,9 +4,13 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.ketch.api.etcdserverpb.AuthGrpc;
 import io.ketch.server.alarm.Quota;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.auth.AuthStore;
+import io.ketch.server.auth.Authorizer;
+import io.ketch.server.auth.FailedLogins;
+import io.ketch.server.auth.Passwords;
+import io.ketch.server.auth.SimpleTokens;
 import io.ketch.server.cluster.ClusterAdmin;
 import io.ketch.server.cluster.Membership;
 import io.ketch.server.cluster.proto.MemberRecord;
@@ -30,9 +34,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The client-facing gRPC listeners. Every etcd service is registered; those not built yet (Auth)
- * answer UNIMPLEMENTED, never a made-up success. Handlers run
- * on the transport threads (they never block).
+ * The client-facing gRPC listeners, with every etcd service. Handlers run on the transport threads
+ * (they never block); every call passes the member guard (learners, {@code hasleader}) and then the
+ * {@link Authorizer}.
  */
 public final class GrpcServer implements AutoCloseable {
   /** etcd allows this much beyond --max-request-bytes for gRPC framing. */
@@ -55,6 +59,12 @@ public final class GrpcServer implements AutoCloseable {
   private final TransportLoops loops;
   private final NoLeaderMonitor noLeader;
   private final SnapshotStreamer snapshots;
+  /** bcrypt for Authenticate, UserAdd and UserChangePassword (tens of ms each). */
+  private final ExecutorService hashing = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "ketch-auth-hash");
+    t.setDaemon(true);
+    return t;
+  });
 
   private GrpcServer(ExecutorService reads, ExecutorService recipes, TransportLoops loops, NoLeaderMonitor noLeader,
       SnapshotStreamer snapshots) {
@@ -67,7 +77,7 @@ public final class GrpcServer implements AutoCloseable {
 
   /** What the services serve from: this member's layers. */
   public record Parts(KvStore kv, Backend backend, Applier applier, RaftNode raft, WatchableStore watchable,
-      LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config) {}
+      LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config, SimpleTokens tokens) {}
 
   /** Binds every address and starts serving. */
   public static GrpcServer start(List<InetSocketAddress> addresses, Parts parts) throws IOException {
@@ -96,12 +106,17 @@ public final class GrpcServer implements AutoCloseable {
     KeyChanges changes = new KeyChanges(recipes);
     kv.addEventSink(changes);
     LocalKvClient local = new LocalKvClient(kv, parts.applier(), raft, headers, reads);
-    LockService lock = new LockService(new Locks(local, changes));
-    ElectionService election = new ElectionService(new Elections(local, changes, recipes));
+    LockService lock = new LockService(new Locks(local, changes), parts.applier().permissions());
+    ElectionService election = new ElectionService(new Elections(local, changes, recipes),
+        parts.applier().permissions());
     Quota quota = new Quota(cfg.quotaBackendBytes(), ServerConfig.DEFAULT_QUOTA_BYTES, parts.backend()::sizeOnDisk,
         raft.memberId(), alarm -> raft.propose(InternalRequest.newBuilder().setAlarm(alarm)));
     KvService kvService = new KvService(kv, parts.applier(), raft, headers, cfg.maxTxnOps(), maxRequestBytes, reads,
-        loops, quota);
+        loops, quota, parts.applier().permissions());
+    AuthStore auth = parts.applier().auth();
+    Authorizer authorizer = new Authorizer(auth, parts.tokens(), raft::appliedIndex, raft::awaitApplied, reads);
+    AuthService authService = new AuthService(raft, kv, headers, auth, parts.tokens(),
+        new Passwords(cfg.bcryptCost()), new FailedLogins(), g.hashing);
     MaintenanceService maintenance = new MaintenanceService(kv, parts.backend(), raft, headers,
         cfg.effectiveQuotaBytes(), parts.membership(), parts.applier().alarms(), reads, snapshots);
     MemberGuard guard = new MemberGuard(() -> raft.leaderId() != 0, () -> {
@@ -119,13 +134,14 @@ public final class GrpcServer implements AutoCloseable {
             .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
             .permitKeepAliveTime(1, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
+            .intercept(authorizer)
             .intercept(guard)
             .addService(kvService)
             .addService(maintenance)
-            .addService(new WatchService(parts.watchable(), loops, noLeader))
-            .addService(new LeaseService(kv, raft, parts.keeper(), headers, quota))
+            .addService(new WatchService(parts.watchable(), loops, noLeader, parts.applier().permissions()))
+            .addService(new LeaseService(kv, raft, parts.keeper(), headers, quota, parts.applier().permissions()))
             .addService(new ClusterService(raft, parts.membership(), parts.clusterAdmin(), headers))
-            .addService(new AuthGrpc.AuthImplBase() {})
+            .addService(authService)
             .addService(lock)
             .addService(election)
             .addService(health.getHealthService())
@@ -166,6 +182,7 @@ public final class GrpcServer implements AutoCloseable {
     }
     noLeader.close();
     snapshots.close();
+    hashing.shutdownNow();
     reads.shutdownNow();
     recipes.shutdownNow();
     loops.close();

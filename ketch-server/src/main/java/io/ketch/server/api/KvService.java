@@ -1,5 +1,6 @@
 package io.ketch.server.api;
 
+import com.google.protobuf.ByteString;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.EtcdError;
@@ -19,10 +20,13 @@ import io.ketch.api.etcdserverpb.TxnResponse;
 import io.ketch.server.alarm.Quota;
 import io.ketch.server.alarm.QuotaCost;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.auth.Authorizer;
+import io.ketch.server.auth.RequestPermissions;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.MvccException;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
+import io.ketch.server.raft.proto.Requester;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -45,9 +49,11 @@ final class KvService extends KVGrpc.KVImplBase {
   private final Executor reads;
   private final TransportLoops loops;
   private final Quota quota;
+  private final RequestPermissions permissions;
 
   KvService(KvStore kv, Applier applier, RaftNode raft, Headers headers, int maxTxnOps, long maxRequestBytes,
-      Executor reads, TransportLoops loops, Quota quota) {
+      Executor reads, TransportLoops loops, Quota quota, RequestPermissions permissions) {
+    this.permissions = permissions;
     this.loops = loops;
     this.quota = quota;
     this.kv = kv;
@@ -61,7 +67,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void range(RangeRequest r, StreamObserver<RangeResponse> out) {
-    if (!accepted(() -> validator.checkRange(r), out)) {
+    if (!accepted(() -> validator.checkRange(r), out) || !permitted(r.getKey(), r.getRangeEnd(), out)) {
       return;
     }
     read(r.getSerializable(), () -> {
@@ -76,7 +82,7 @@ final class KvService extends KVGrpc.KVImplBase {
    */
   @Override
   public void rangeStream(RangeRequest r, StreamObserver<RangeStreamResponse> out) {
-    if (!accepted(() -> validator.checkRangeStream(r), out)) {
+    if (!accepted(() -> validator.checkRangeStream(r), out) || !permitted(r.getKey(), r.getRangeEnd(), out)) {
       return;
     }
     ServerCallStreamObserver<RangeStreamResponse> call = (ServerCallStreamObserver<RangeStreamResponse>) out;
@@ -95,11 +101,12 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void put(PutRequest r, StreamObserver<PutResponse> out) {
+    Requester who = requester(); // on the calling thread: admission may finish on another
     admitted(QuotaCost.of(r), out, () -> {
       if (!accepted(() -> validator.checkPut(r), out)) {
         return;
       }
-      write(InternalRequest.newBuilder().setPut(r), (PutResponse resp) ->
+      write(InternalRequest.newBuilder().setPut(r).setRequester(who), (PutResponse resp) ->
           resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     });
   }
@@ -109,24 +116,28 @@ final class KvService extends KVGrpc.KVImplBase {
     if (!accepted(() -> validator.checkDelete(r), out)) {
       return;
     }
-    write(InternalRequest.newBuilder().setDeleteRange(r), (DeleteRangeResponse resp) ->
+    write(InternalRequest.newBuilder().setDeleteRange(r).setRequester(requester()), (DeleteRangeResponse resp) ->
         resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
   }
 
   @Override
   public void txn(TxnRequest r, StreamObserver<TxnResponse> out) {
+    Requester who = requester(); // on the calling thread: admission may finish on another
     admitted(QuotaCost.of(r), out, () -> {
       if (!accepted(() -> validator.checkTxn(r), out)) {
         return;
       }
       if (Applier.isReadOnly(r)) {
+        if (!accepted(() -> permissions.check(who.getUser(), InternalRequest.newBuilder().setTxn(r).build()), out)) {
+          return;
+        }
         read(isSerializable(r), () -> {
           TxnResponse resp = kv.read(rv -> applier.readTxn(rv, r));
           return resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build();
         }, out);
         return;
       }
-      write(InternalRequest.newBuilder().setTxn(r), (TxnResponse resp) ->
+      write(InternalRequest.newBuilder().setTxn(r).setRequester(who), (TxnResponse resp) ->
           resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     });
   }
@@ -152,7 +163,8 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void compact(CompactionRequest r, StreamObserver<CompactionResponse> out) {
-    CompletableFuture<Object> applied = raft.propose(InternalRequest.newBuilder().setCompaction(r));
+    CompletableFuture<Object> applied = raft.propose(InternalRequest.newBuilder().setCompaction(r)
+        .setRequester(requester()));
     applied.thenComposeAsync(o -> {
       Applier.CompactionResult c = (Applier.CompactionResult) o;
       CompactionResponse resp = c.response().toBuilder().setHeader(headers.fill(c.response().getHeader())).build();
@@ -171,6 +183,21 @@ final class KvService extends KVGrpc.KVImplBase {
       return kv.compactionBarrier().thenCompose(v -> CompletableFuture.failedFuture(cause));
     }
     return CompletableFuture.failedFuture(cause);
+  }
+
+  /** The caller, as a write carries it into the log (each member checks its permissions at apply). */
+  static Requester requester() {
+    return Requester.newBuilder().setUser(Authorizer.caller()).build();
+  }
+
+  /** Whether the caller may read the range; if not, the call is answered with etcd's error. */
+  private boolean permitted(ByteString key, ByteString rangeEnd, StreamObserver<?> out) {
+    EtcdError denied = permissions.checkRead(Authorizer.caller(), key, rangeEnd);
+    if (denied != null) {
+      out.onError(denied.exception());
+      return false;
+    }
+    return true;
   }
 
   /** Runs etcd's pre-checks; a refused request is answered with etcd's error and goes no further. */

@@ -1,5 +1,6 @@
 package io.ketch.server.api;
 
+import com.google.protobuf.ByteString;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ketch.api.etcdserverpb.LeaseGrantRequest;
@@ -16,6 +17,8 @@ import io.ketch.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketch.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketch.server.alarm.Quota;
 import io.ketch.server.alarm.QuotaCost;
+import io.ketch.server.auth.Authorizer;
+import io.ketch.server.auth.RequestPermissions;
 import io.ketch.server.lease.LeaseIds;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.lease.Lessor;
@@ -25,6 +28,7 @@ import io.ketch.server.peer.PeerMethods;
 import io.ketch.server.raft.LeaderCalls;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
+import io.ketch.server.raft.proto.Requester;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -45,7 +49,11 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
   private final Function<LeaseLeasesRequest, CompletableFuture<LeaseLeasesResponse>> leases;
   private final Quota quota;
 
-  LeaseService(KvStore kv, RaftNode raft, LeaseKeeper keeper, Headers headers, Quota quota) {
+  private final RequestPermissions permissions;
+
+  LeaseService(KvStore kv, RaftNode raft, LeaseKeeper keeper, Headers headers, Quota quota,
+      RequestPermissions permissions) {
+    this.permissions = permissions;
     this.kv = kv;
     this.quota = quota;
     this.raft = raft;
@@ -84,9 +92,10 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest r, StreamObserver<LeaseGrantResponse> out) {
+    Requester who = KvService.requester(); // on the calling thread: admission may finish on another
     quota.admit(QuotaCost.LEASE_GRANT).thenCompose(v -> {
       LeaseGrantRequest withId = r.getID() != 0 ? r : r.toBuilder().setID(ids.next()).build();
-      return raft.propose(InternalRequest.newBuilder().setLeaseGrant(withId));
+      return raft.propose(InternalRequest.newBuilder().setLeaseGrant(withId).setRequester(who));
     }).whenComplete((o, err) -> {
       if (err != null) {
         out.onError(ErrorTable.toStatus(err));
@@ -100,7 +109,8 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
-    raft.propose(InternalRequest.newBuilder().setLeaseRevoke(r)).whenComplete((o, err) -> {
+    raft.propose(InternalRequest.newBuilder().setLeaseRevoke(r).setRequester(KvService.requester()))
+        .whenComplete((o, err) -> {
       if (err != null) {
         out.onError(ErrorTable.toStatus(err));
         return;
@@ -113,8 +123,20 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseTimeToLive(LeaseTimeToLiveRequest r, StreamObserver<LeaseTimeToLiveResponse> out) {
+    String user = Authorizer.caller();
     timeToLive.apply(r).whenComplete((resp, err) -> Replies.reply(
-        resp == null ? null : resp.toBuilder().setHeader(headers.of(kv.currentRevision())).build(), err, out));
+        resp == null ? null : readable(user, resp).setHeader(headers.of(kv.currentRevision())).build(), err, out));
+  }
+
+  /** The response with only the keys {@code user} may read (all of them while auth is off). */
+  private LeaseTimeToLiveResponse.Builder readable(String user, LeaseTimeToLiveResponse resp) {
+    LeaseTimeToLiveResponse.Builder b = resp.toBuilder().clearKeys();
+    for (ByteString k : resp.getKeysList()) {
+      if (permissions.mayRead(user, k)) {
+        b.addKeys(k);
+      }
+    }
+    return b;
   }
 
   @Override

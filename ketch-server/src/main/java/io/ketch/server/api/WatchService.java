@@ -6,8 +6,12 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.ketch.api.EtcdError;
+import io.ketch.api.etcdserverpb.WatchCreateRequest;
 import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.etcdserverpb.WatchRequest;
+import io.ketch.server.auth.Authorizer;
+import io.ketch.server.auth.RequestPermissions;
 import io.ketch.server.watch.EncodedResponse;
 import io.ketch.server.watch.ResponseMarshaller;
 import io.ketch.server.watch.WatchableStore;
@@ -29,7 +33,11 @@ final class WatchService implements BindableService {
   private final TransportLoops loops;
   private final NoLeaderMonitor noLeader;
 
-  WatchService(WatchableStore store, TransportLoops loops, NoLeaderMonitor noLeader) {
+  private final RequestPermissions permissions;
+
+  WatchService(WatchableStore store, TransportLoops loops, NoLeaderMonitor noLeader,
+      RequestPermissions permissions) {
+    this.permissions = permissions;
     this.store = store;
     this.loops = loops;
     this.noLeader = noLeader;
@@ -49,6 +57,7 @@ final class WatchService implements BindableService {
     ServerCallStreamObserver<EncodedResponse> out = (ServerCallStreamObserver<EncodedResponse>) responses;
     // the call starts on its connection's event loop: responses are written from there
     WatchableStore.Stream stream = store.openStream(out, loops.currentLoop());
+    String user = Authorizer.caller(); // the stream's context: each create request is checked as this user
     out.setOnReadyThreshold(READY_THRESHOLD_BYTES);
     out.setOnReadyHandler(stream::onReady);
     Runnable unwatched = Boolean.TRUE.equals(MemberGuard.REQUIRE_LEADER.get()) ? noLeader.register(stream::end) : () -> { };
@@ -60,7 +69,16 @@ final class WatchService implements BindableService {
       @Override
       public void onNext(WatchRequest r) {
         switch (r.getRequestUnionCase()) {
-          case CREATE_REQUEST -> stream.create(r.getCreateRequest());
+          case CREATE_REQUEST -> {
+            WatchCreateRequest c = r.getCreateRequest();
+            EtcdError denied = permissions.checkRead(user, c.getKey(), c.getRangeEnd());
+            if (denied == null) {
+              stream.create(c);
+            } else {
+              // as etcd: the reason is the gRPC error's text
+              stream.refuse("rpc error: code = " + goName(denied.code()) + " desc = " + denied.description());
+            }
+          }
           case CANCEL_REQUEST -> stream.cancel(r.getCancelRequest().getWatchId());
           case PROGRESS_REQUEST -> stream.requestProgress();
           default -> { } // etcd ignores a request it does not know
@@ -78,5 +96,14 @@ final class WatchService implements BindableService {
         // etcd keeps serving a half-closed watch stream
       }
     };
+  }
+
+  /** A gRPC code as Go prints it (PERMISSION_DENIED: PermissionDenied). */
+  private static String goName(io.grpc.Status.Code code) {
+    StringBuilder b = new StringBuilder();
+    for (String part : code.name().split("_")) {
+      b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+    }
+    return code == io.grpc.Status.Code.OK ? "OK" : b.toString();
   }
 }

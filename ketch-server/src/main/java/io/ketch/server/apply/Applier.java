@@ -28,12 +28,15 @@ import io.ketch.api.etcdserverpb.TxnResponse;
 import io.ketch.api.mvccpb.KeyValue;
 import io.ketch.server.alarm.Alarms;
 import io.ketch.server.alarm.QuotaCost;
+import io.ketch.server.auth.AuthStore;
+import io.ketch.server.auth.RequestPermissions;
 import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.MvccException;
 import io.ketch.server.mvcc.RangeOptions;
 import io.ketch.server.mvcc.RangeResult;
 import io.ketch.server.mvcc.ReadView;
+import io.ketch.server.raft.proto.AuthRequest;
 import io.ketch.server.storage.Backend;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,23 +55,47 @@ public final class Applier {
   private final KvStore kv;
   private final Lessor leases;
   private final Alarms alarms;
+  private final AuthStore auth;
+  private final RequestPermissions permissions;
 
-  public Applier(KvStore kv, Lessor leases, Alarms alarms) {
+  public Applier(KvStore kv, Lessor leases, Alarms alarms, AuthStore auth) {
     this.kv = kv;
     this.leases = leases;
     this.alarms = alarms;
+    this.auth = auth;
+    this.permissions = new RequestPermissions(auth, leases::keysOf);
   }
 
   /**
    * Replaces the backend's whole content ({@code replaceBackend}: a Raft snapshot from the leader)
-   * and reloads the replicated state kept in memory: MVCC index, leases and alarms. Apply thread.
+   * and reloads the replicated state kept in memory: MVCC index, leases, alarms and auth. Apply
+   * thread.
    */
   public void reload(Backend backend, KvStore.IoAction replaceBackend) throws java.io.IOException {
     kv.reload(() -> {
       replaceBackend.run();
       leases.reload();
       alarms.reload(backend);
+      auth.reload(backend);
     });
+  }
+
+  /** The auth store this applier changes and checks writes against. */
+  public AuthStore auth() {
+    return auth;
+  }
+
+  /** The permission checks of client requests, at apply and in the services. */
+  public RequestPermissions permissions() {
+    return permissions;
+  }
+
+  /**
+   * Applies an auth request made by {@code user}, in the log entry at {@code index}: etcd's checks first (root for management; a user
+   * may get itself and its roles; anyone may authenticate and ask the status), then the change.
+   */
+  public com.google.protobuf.Message auth(Backend.Batch writes, AuthRequest r, String user, long index) {
+    return auth.apply(writes, r, user, index);
   }
 
   /**

@@ -67,6 +67,9 @@ public final class Flags {
       new Flag("snapshot-count", "10000", "Number of committed transactions to trigger a snapshot to disk."),
       new Flag("experimental-snapshot-catch-up-entries", "5000",
           "Number of entries for a slow follower to catch up after compacting the raft storage entries."),
+      new Flag("auth-token", "simple", "Specify auth token specific options (only 'simple' so far)."),
+      new Flag("auth-token-ttl", "300", "The lifetime in seconds of the auth token."),
+      new Flag("bcrypt-cost", "10", "Specify bcrypt algorithm cost factor for auth password hashing."),
       new Flag("experimental-snapshot-send-rate", "0",
           "Ketch: bytes per second at most that a member sends of its snapshot to followers behind its log (0: no limit)."));
 
@@ -195,6 +198,19 @@ public final class Flags {
     if (snapshotSendRate < 0) {
       throw new FlagException("--experimental-snapshot-send-rate must not be negative");
     }
+    String authToken = v.getOrDefault("auth-token", "simple");
+    if (!authToken.equals("simple")) {
+      throw new FlagException("--auth-token " + authToken + " is not supported yet: Ketch has simple tokens only");
+    }
+    long authTokenTtl = number("auth-token-ttl", v.getOrDefault("auth-token-ttl", "300"));
+    long bcryptCost = number("bcrypt-cost", v.getOrDefault("bcrypt-cost", "10"));
+    if (authTokenTtl <= 0) {
+      throw new FlagException("--auth-token-ttl must be positive");
+    }
+    if (bcryptCost < 4 || bcryptCost > 31) {
+      // Go's bcrypt.MinCost and MaxCost
+      throw new FlagException("invalid bcrypt-cost: " + bcryptCost + " (must be between 4 and 31)");
+    }
     if (maxRequestBytes <= 0 || maxTxnOps <= 0 || maxTxnOps > Integer.MAX_VALUE || quota < 0) {
       throw new FlagException("--max-request-bytes and --max-txn-ops must be positive, --quota-backend-bytes not negative");
     }
@@ -205,7 +221,7 @@ public final class Flags {
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
-        catchUpEntries, snapshotSendRate, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
+        catchUpEntries, snapshotSendRate, Duration.ofSeconds(authTokenTtl), (int) bcryptCost, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */

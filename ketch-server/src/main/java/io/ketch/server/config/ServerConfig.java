@@ -13,6 +13,8 @@ import java.util.Set;
  * @param initialCluster member name to its peer URLs, in flag order
  * @param leaseCheckpointInterval how often remaining lease TTLs are checkpointed; zero: never
  * @param snapshotSendRate bytes per second at most sent of a snapshot to lagging followers; 0: no limit
+ * @param authTokenTtl how long a simple token stays valid after its last use
+ * @param bcryptCost bcrypt's cost factor for password hashes
  * @param corruptCheckTime how often the leader compares its hash with its followers'; zero: never
  * @param givenFlags the flags set on the command line or in the environment (the others took their
  *     defaults)
@@ -39,6 +41,8 @@ public record ServerConfig(
     long snapshotCount,
     long snapshotCatchUpEntries,
     long snapshotSendRate,
+    Duration authTokenTtl,
+    int bcryptCost,
     boolean initialCorruptCheck,
     Duration corruptCheckTime,
     boolean forceNewCluster,

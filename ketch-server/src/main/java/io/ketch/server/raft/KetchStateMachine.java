@@ -284,7 +284,7 @@ final class KetchStateMachine extends BaseStateMachine {
     }
     List<Object> results = new ArrayList<>(section.getRequestsCount());
     for (InternalRequest r : section.getRequestsList()) {
-      results.add(applyOne(writes, r));
+      results.add(applyOne(writes, r, index));
     }
     appliedRequests += section.getRequestsCount();
     if (section.getProposer() == proposer) {
@@ -293,8 +293,11 @@ final class KetchStateMachine extends BaseStateMachine {
     return true;
   }
 
-  private Object applyOne(Backend.Batch writes, InternalRequest r) {
+  private Object applyOne(Backend.Batch writes, InternalRequest r, long index) {
     try {
+      if (r.hasRequester()) {
+        applier.permissions().check(r.getRequester().getUser(), r); // against the auth state here
+      }
       return switch (r.getRequestCase()) {
         case PUT -> applier.put(writes, r.getPut());
         case DELETE_RANGE -> applier.deleteRange(writes, r.getDeleteRange());
@@ -305,6 +308,7 @@ final class KetchStateMachine extends BaseStateMachine {
         case LEASE_CHECKPOINT -> applier.leaseCheckpoint(writes, r.getLeaseCheckpoint());
         case MEMBER_CHANGE -> membership.apply(writes, r.getMemberChange());
         case ALARM -> applier.alarm(writes, r.getAlarm());
+        case AUTH -> applier.auth(writes, r.getAuth(), r.getRequester().getUser(), index);
         default -> throw new IllegalStateException("empty request in log entry: " + r);
       };
     } catch (EtcdException | MvccException e) {

@@ -504,6 +504,11 @@ public final class RaftNode implements AutoCloseable {
     return division.getRaftLog().getLastCommittedIndex();
   }
 
+  /** Completes once this member has applied the log entry at {@code index}. */
+  public CompletableFuture<Void> awaitApplied(long index) {
+    return stateMachine.awaitApplied(index);
+  }
+
   public long appliedIndex() {
     return stateMachine.getLastAppliedTermIndex().getIndex();
   }

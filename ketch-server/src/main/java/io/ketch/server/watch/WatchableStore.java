@@ -237,6 +237,12 @@ public final class WatchableStore implements EventSink, AutoCloseable {
       submit(() -> WatchableStore.this.cancel(s, watchId));
     }
 
+    /** Answers a create request that may not be served (etcd's refused watch): created and cancelled. */
+    public void refuse(String reason) {
+      submit(() -> s.control(WatchResponse.newBuilder().setHeader(headers.apply(hubRev)).setWatchId(-1)
+          .setCreated(true).setCanceled(true).setCancelReason(reason).build()));
+    }
+
     public void requestProgress() {
       submit(() -> {
         s.progressRequested = true;

@@ -14,6 +14,8 @@ import io.ketch.api.etcdserverpb.DeleteRangeRequest;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.mvccpb.Event;
 import io.ketch.server.alarm.Alarms;
+import io.ketch.server.auth.AuthStore;
+import io.ketch.server.auth.SimpleTokens;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.mvcc.RangeOptions;
@@ -64,7 +66,7 @@ class LessorTest {
     lessor = Lessor.open(backend, clock::get, MIN_TTL, checkpointInterval);
     kv = KvStore.open(backend, lessor);
     kv.addEventSink((rev, events) -> published.addAll(events));
-    applier = new Applier(kv, lessor, Alarms.load(backend));
+    applier = new Applier(kv, lessor, Alarms.load(backend), AuthStore.load(backend, new SimpleTokens(java.time.Duration.ofMinutes(5))));
     keeper = new LeaseKeeper(lessor, leading::get, extension, new LeaseKeeper.Proposals() {
       @Override
       public CompletableFuture<?> revoke(long id) {

@@ -8,6 +8,8 @@ import com.google.protobuf.ByteString;
 import io.ketch.api.etcdserverpb.PutRequest;
 import io.ketch.api.etcdserverpb.PutResponse;
 import io.ketch.server.alarm.Alarms;
+import io.ketch.server.auth.AuthStore;
+import io.ketch.server.auth.SimpleTokens;
 import io.ketch.server.apply.Applier;
 import io.ketch.server.cluster.Bootstrap;
 import io.ketch.server.cluster.Membership;
@@ -85,7 +87,7 @@ class LeaderReadyBeforeServingTest {
       kv = KvStore.open(backend, lessor);
       peers = new PeerClient();
       Bootstrap.Plan plan = Bootstrap.plan(cfg, peers, id -> RaftNode.storageExists(data, id));
-      raft = RaftNode.start(cfg, plan, backend, kv, new Applier(kv, lessor, Alarms.load(backend)), Membership.load(backend, 1),
+      raft = RaftNode.start(cfg, plan, backend, kv, new Applier(kv, lessor, Alarms.load(backend), AuthStore.load(backend, new SimpleTokens(java.time.Duration.ofMinutes(5)))), Membership.load(backend, 1),
           new PeerService(), peers);
     }
 

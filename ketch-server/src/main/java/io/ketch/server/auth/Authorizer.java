@@ -1,0 +1,177 @@
+package io.ketch.server.auth;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.ketch.api.EtcdError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
+
+/**
+ * The one authorization step every client call passes: finds the caller from the call's token
+ * (gRPC metadata {@code token}, as clientv3 sends it, or {@code authorization}), then checks what
+ * the method needs ({@link RpcAccess}) while auth is enabled. A method without an entry is refused.
+ * Key permissions are checked further in by the services (reads, watches) and at apply (writes),
+ * with the user this puts in the call's context ({@link #caller()}).
+ */
+public final class Authorizer implements ServerInterceptor {
+  private static final Context.Key<String> USER = Context.key("ketch-user");
+  private static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** How long a call with a token this member has not applied yet waits for it. */
+  private static final long TOKEN_WAIT_MILLIS = 5_000;
+
+  private final AuthStore store;
+  private final SimpleTokens tokens;
+  private final LongSupplier appliedIndex;
+  private final LongFunction<CompletableFuture<Void>> awaitApplied;
+  private final Executor executor;
+
+  /**
+   * @param appliedIndex this member's applied log index
+   * @param awaitApplied completes once this member applied a log index
+   * @param executor where a call that waited for its token goes on
+   */
+  public Authorizer(AuthStore store, SimpleTokens tokens, LongSupplier appliedIndex,
+      LongFunction<CompletableFuture<Void>> awaitApplied, Executor executor) {
+    this.store = store;
+    this.tokens = tokens;
+    this.appliedIndex = appliedIndex;
+    this.awaitApplied = awaitApplied;
+    this.executor = executor;
+  }
+
+  /** The user the current call authenticated as; empty without a token. Read on the calling thread. */
+  public static String caller() {
+    String u = USER.get();
+    return u == null ? "" : u;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+      ServerCallHandler<Q, R> next) {
+    String method = call.getMethodDescriptor().getFullMethodName();
+    RpcAccess.Need need = RpcAccess.of(method);
+    if (need == null) {
+      return refuse(call, Status.PERMISSION_DENIED.withDescription(
+          "ketch: " + method + " has no entry in the authorization table"));
+    }
+    String token = headers.get(TOKEN);
+    if (token == null) {
+      token = headers.get(AUTHORIZATION);
+    }
+    String user = "";
+    if (token != null && need != RpcAccess.Need.PUBLIC) {
+      user = tokens.user(token);
+      if (user == null) {
+        long index = SimpleTokens.index(token);
+        if (index > appliedIndex.getAsLong()) {
+          // issued by another member in an entry this one has not applied yet: wait for it, as etcd
+          String t = token;
+          DeferredListener<Q, R> deferred = new DeferredListener<>(call);
+          awaitApplied.apply(index).orTimeout(TOKEN_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+              .whenCompleteAsync((v, err) -> {
+                String u = tokens.user(t);
+                deferred.start(u == null ? null : admit(call, headers, next, need, u));
+              }, executor);
+          return deferred;
+        }
+        return refuse(call, EtcdError.INVALID_AUTH_TOKEN.status()); // the client authenticates again
+      }
+    }
+    return admit(call, headers, next, need, user);
+  }
+
+  /** The call's listener once its user is known: refused, or passed on with the user in its context. */
+  private <Q, R> ServerCall.Listener<Q> admit(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next,
+      RpcAccess.Need need, String user) {
+    EtcdError denied = switch (need) {
+      case PUBLIC -> null;
+      case USER, KEYS, SELF -> store.checkUser(user);
+      case ADMIN -> store.checkAdmin(user);
+    };
+    if (denied != null) {
+      return refuse(call, denied.status());
+    }
+    return user.isEmpty() ? next.startCall(call, headers)
+        : Contexts.interceptCall(Context.current().withValue(USER, user), call, headers, next);
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+
+  /**
+   * A call's listener while its token is awaited: what the call receives meanwhile is kept and
+   * handed on, in order, to the real listener once there is one; the call fails with "invalid auth
+   * token" if there is none.
+   */
+  private static final class DeferredListener<Q, R> extends ServerCall.Listener<Q> {
+    private final ServerCall<Q, R> call;
+    private final List<Consumer<ServerCall.Listener<Q>>> pending = new ArrayList<>();
+    private ServerCall.Listener<Q> delegate;
+
+    DeferredListener(ServerCall<Q, R> call) {
+      this.call = call;
+    }
+
+    synchronized void start(ServerCall.Listener<Q> listener) {
+      if (listener == null) {
+        call.close(EtcdError.INVALID_AUTH_TOKEN.status(), new Metadata());
+        delegate = new ServerCall.Listener<>() {};
+      } else {
+        delegate = listener;
+      }
+      for (Consumer<ServerCall.Listener<Q>> event : pending) {
+        event.accept(delegate);
+      }
+      pending.clear();
+    }
+
+    private synchronized void on(Consumer<ServerCall.Listener<Q>> event) {
+      if (delegate != null) {
+        event.accept(delegate);
+      } else {
+        pending.add(event);
+      }
+    }
+
+    @Override
+    public void onMessage(Q message) {
+      on(l -> l.onMessage(message));
+    }
+
+    @Override
+    public void onHalfClose() {
+      on(ServerCall.Listener::onHalfClose);
+    }
+
+    @Override
+    public void onCancel() {
+      on(ServerCall.Listener::onCancel);
+    }
+
+    @Override
+    public void onComplete() {
+      on(ServerCall.Listener::onComplete);
+    }
+
+    @Override
+    public void onReady() {
+      on(ServerCall.Listener::onReady);
+    }
+  }
+}
