@@ -4,13 +4,15 @@ import io.ketch.api.etcdserverpb.HashKVResponse;
 import io.ketch.api.etcdserverpb.LeaseCheckpoint;
 import io.ketch.api.etcdserverpb.LeaseCheckpointRequest;
 import io.ketch.api.etcdserverpb.LeaseRevokeRequest;
+import io.ketch.server.alarm.Alarms;
+import io.ketch.server.alarm.CorruptionCheck;
 import io.ketch.server.api.GrpcServer;
 import io.ketch.server.api.Headers;
-import io.ketch.server.alarm.Alarms;
-import io.ketch.server.auth.AuthStore;
-import io.ketch.server.auth.SimpleTokens;
-import io.ketch.server.alarm.CorruptionCheck;
 import io.ketch.server.apply.Applier;
+import io.ketch.server.auth.AuthStore;
+import io.ketch.server.auth.JwtTokens;
+import io.ketch.server.auth.SimpleTokens;
+import io.ketch.server.auth.Tokens;
 import io.ketch.server.cluster.AttributePublisher;
 import io.ketch.server.cluster.Bootstrap;
 import io.ketch.server.cluster.ClusterAdmin;
@@ -43,6 +45,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,8 +119,16 @@ public final class KetchServer implements AutoCloseable {
         throw new StartException("the member has been permanently removed from the cluster; the data-dir used by"
             + " this member must be removed (member " + MemberIds.hex(identity.memberId()) + ")");
       }
-      SimpleTokens tokens = new SimpleTokens(cfg.authTokenTtl());
-      Applier applier = new Applier(kv, lessor, Alarms.load(backend), AuthStore.load(backend, tokens));
+      AtomicReference<AuthStore> authHolder = new AtomicReference<>();
+      Tokens tokens;
+      try {
+        tokens = cfg.authToken().jwt() ? JwtTokens.of(cfg.authToken(), () -> authHolder.get().revision())
+            : new SimpleTokens(cfg.authTokenTtl());
+      } catch (java.security.GeneralSecurityException | IOException e) {
+        throw new StartException("--auth-token: " + e.getMessage());
+      }
+      authHolder.set(AuthStore.load(backend, tokens));
+      Applier applier = new Applier(kv, lessor, Alarms.load(backend), authHolder.get());
       PeerService peerService = new PeerService();
       RaftNode raft = add(parts, RaftNode.start(cfg, plan, backend, kv, applier, membership, peerService, peers));
       if (MemberIdentity.load(cfg.dataDir()) == null) {
@@ -175,9 +186,11 @@ public final class KetchServer implements AutoCloseable {
       Headers headers = new Headers(raft);
       WatchableStore watchable = new WatchableStore(kv, headers::of, cfg.watchProgressNotifyInterval().toMillis(),
           cfg.maxRequestBytes());
-      List<InetSocketAddress> addresses = new ArrayList<>();
+      List<GrpcServer.Listener> addresses = new ArrayList<>();
       for (URI u : cfg.listenClientUrls()) {
-        addresses.add(new InetSocketAddress("localhost".equals(u.getHost()) ? "127.0.0.1" : u.getHost(), u.getPort()));
+        addresses.add(new GrpcServer.Listener(
+            new InetSocketAddress("localhost".equals(u.getHost()) ? "127.0.0.1" : u.getHost(), u.getPort()),
+            "https".equals(u.getScheme())));
       }
       GrpcServer grpc;
       try {

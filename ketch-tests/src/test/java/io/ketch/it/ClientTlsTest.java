@@ -8,45 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ketch.client.Client;
 import io.ketch.client.EtcdException;
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * ketch-client over TLS with client certificates, against etcd serving https with
- * {@code --client-cert-auth} (Ketch's listeners do not speak TLS yet). Certificates are made
- * for the test with openssl: a CA, a server certificate for 127.0.0.1 and a client certificate.
+ * ketch-client over TLS with client certificates, against etcd and against Ketch serving https with
+ * {@code --client-cert-auth}. Certificates are made for the test with openssl: a CA, a server
+ * certificate for 127.0.0.1 and a client certificate.
  */
 class ClientTlsTest {
-  private static void openssl(Path dir, String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("openssl.log").toFile()).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed: " + Files.readString(dir.resolve("openssl.log")));
-    }
-  }
-
-  private static void certificate(Path dir, String name, String cn, String extensions) throws Exception {
-    openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn);
-    Files.writeString(dir.resolve(name + ".ext"), extensions + "\n");
-    openssl(dir, "x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", name + ".crt", "-days", "1", "-extfile", name + ".ext");
-  }
-
   @Test
   void mutualTlsAgainstEtcd() throws Exception {
     Path dir = TestDirs.newDir("ketch-client-tls");
     Process etcd = null;
     try {
-      openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-          "-days", "1", "-subj", "/CN=ketch-test-ca");
-      certificate(dir, "server", "127.0.0.1", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth");
-      certificate(dir, "client", "alice", "extendedKeyUsage=clientAuth");
+      new TestCerts(dir).ca("ca").server("server", "ca").client("client", "alice", "ca");
       int port = TestDirs.freePort();
       int peerPort = TestDirs.freePort();
       String url = "https://127.0.0.1:" + port;
@@ -57,29 +35,7 @@ class ClientTlsTest {
           "--cert-file", dir.resolve("server.crt").toString(), "--key-file", dir.resolve("server.key").toString(),
           "--trusted-ca-file", dir.resolve("ca.crt").toString(), "--client-cert-auth")
           .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-      File ca = dir.resolve("ca.crt").toFile();
-      try (Client c = Client.builder().endpoints(url).caFile(ca)
-          .clientCertificate(dir.resolve("client.crt").toFile(), dir.resolve("client.key").toFile())
-          .requestTimeout(Duration.ofSeconds(2)).build()) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (true) {
-          try {
-            get(c.kv().put(bs("tls"), bs("yes")));
-            break;
-          } catch (Exception notYet) {
-            assertTrue(System.currentTimeMillis() < deadline, "etcd over TLS not ready: " + notYet);
-            Thread.sleep(200);
-          }
-        }
-        assertEquals("yes", get(c.kv().get(bs("tls"))).getKvs(0).getValue().toStringUtf8());
-      }
-      // without a client certificate the server refuses the handshake
-      try (Client anonymous = Client.builder().endpoints(url).caFile(ca).requestTimeout(Duration.ofSeconds(2)).build()) {
-        EtcdException e = EtcdException.of(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-            () -> get(anonymous.kv().get(bs("tls")))));
-        assertTrue(e.code() == io.grpc.Status.Code.UNAVAILABLE || e.code() == io.grpc.Status.Code.DEADLINE_EXCEEDED,
-            e.toString());
-      }
+      mutualTls(url, dir);
     } finally {
       if (etcd != null) {
         etcd.destroy();
@@ -90,4 +46,45 @@ class ClientTlsTest {
     }
   }
 
+  @Test
+  void mutualTlsAgainstKetch() throws Exception {
+    Path dir = TestDirs.newDir("ketch-client-tls");
+    TestCerts certs = new TestCerts(dir).ca("ca").server("server", "ca").client("client", "alice", "ca");
+    try (KetchNode node = KetchNode.https("--cert-file", certs.file("server.crt").toString(),
+        "--key-file", certs.file("server.key").toString(), "--trusted-ca-file", certs.file("ca.crt").toString(),
+        "--client-cert-auth")) {
+      mutualTls("https://" + node.address(), dir);
+    } finally {
+      TestDirs.delete(dir);
+    }
+  }
+
+  /**
+   * With the client certificate in {@code dir}: a put and a get (retried until the server is up);
+   * without one, the handshake is refused.
+   */
+  private static void mutualTls(String url, Path dir) throws Exception {
+    File ca = dir.resolve("ca.crt").toFile();
+    try (Client c = Client.builder().endpoints(url).caFile(ca)
+        .clientCertificate(dir.resolve("client.crt").toFile(), dir.resolve("client.key").toFile())
+        .requestTimeout(Duration.ofSeconds(2)).build()) {
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (true) {
+        try {
+          get(c.kv().put(bs("tls"), bs("yes")));
+          break;
+        } catch (Exception notYet) {
+          assertTrue(System.currentTimeMillis() < deadline, url + " over TLS not ready: " + notYet);
+          Thread.sleep(200);
+        }
+      }
+      assertEquals("yes", get(c.kv().get(bs("tls"))).getKvs(0).getValue().toStringUtf8());
+    }
+    try (Client anonymous = Client.builder().endpoints(url).caFile(ca).requestTimeout(Duration.ofSeconds(2)).build()) {
+      EtcdException e = EtcdException.of(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> get(anonymous.kv().get(bs("tls")))));
+      assertTrue(e.code() == io.grpc.Status.Code.UNAVAILABLE || e.code() == io.grpc.Status.Code.DEADLINE_EXCEEDED,
+          e.toString());
+    }
+  }
 }

@@ -12,8 +12,17 @@ final class KetchNode implements Endpoint {
   private final KetchServer server;
 
   KetchNode(String... extraFlags) {
+    this(false, extraFlags);
+  }
+
+  /** A member whose client port serves TLS ({@code extraFlags} give its certificate files). */
+  static KetchNode https(String... extraFlags) {
+    return new KetchNode(true, extraFlags);
+  }
+
+  private KetchNode(boolean https, String... extraFlags) {
     int peerPort = TestDirs.freePort();
-    String client = "http://127.0.0.1:" + clientPort;
+    String client = (https ? "https" : "http") + "://127.0.0.1:" + clientPort;
     String peer = "http://127.0.0.1:" + peerPort;
     String[] base = {"--name", "node", "--data-dir", dir.resolve("data").toString(),
         "--listen-client-urls", client, "--advertise-client-urls", client,

@@ -44,7 +44,7 @@ import io.ketch.server.apply.EtcdException;
 import io.ketch.server.auth.AuthStore;
 import io.ketch.server.auth.FailedLogins;
 import io.ketch.server.auth.Passwords;
-import io.ketch.server.auth.SimpleTokens;
+import io.ketch.server.auth.Tokens;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.AuthRequest;
@@ -67,12 +67,12 @@ final class AuthService extends AuthGrpc.AuthImplBase {
   private final KvStore kv;
   private final Headers headers;
   private final AuthStore store;
-  private final SimpleTokens tokens;
+  private final Tokens tokens;
   private final Passwords passwords;
   private final FailedLogins failedLogins;
   private final Executor hashing;
 
-  AuthService(RaftNode raft, KvStore kv, Headers headers, AuthStore store, SimpleTokens tokens, Passwords passwords,
+  AuthService(RaftNode raft, KvStore kv, Headers headers, AuthStore store, Tokens tokens, Passwords passwords,
       FailedLogins failedLogins, Executor hashing) {
     this.raft = raft;
     this.kv = kv;
@@ -106,28 +106,61 @@ final class AuthService extends AuthGrpc.AuthImplBase {
    */
   @Override
   public void authenticate(AuthenticateRequest r, StreamObserver<AuthenticateResponse> out) {
+    java.util.concurrent.atomic.AtomicLong checkedAt = new java.util.concurrent.atomic.AtomicLong();
     proposeAfter(() -> {
-      if (!store.enabled()) {
-        throw new EtcdException(EtcdError.AUTH_NOT_ENABLED);
+      AuthRequest request = checkPassword(r);
+      checkedAt.set(request.getAuthenticate().getAuthRevision());
+      return request;
+    }, new StreamObserver<AuthenticateResponse>() {
+      @Override
+      public void onNext(AuthenticateResponse resp) {
+        if (!resp.getToken().isEmpty()) {
+          out.onNext(resp);
+          return;
+        }
+        // a JWT: signed by this member only, at the auth revision the password was checked at
+        // (the log refused the Authenticate if the auth state moved past it)
+        try {
+          out.onNext(resp.toBuilder().setToken(tokens.sign(r.getName(), checkedAt.get())).build());
+        } catch (RuntimeException e) {
+          out.onError(ErrorTable.toStatus(e));
+        }
       }
-      failedLogins.admit(r.getName());
-      long revision = store.revision();
-      User u = store.user(r.getName());
-      if (u == null) {
-        failedLogins.failed(r.getName());
-        throw new EtcdException(EtcdError.AUTH_FAILED);
+
+      @Override
+      public void onError(Throwable t) {
+        out.onError(t);
       }
-      if (u.getOptions().getNoPassword()) {
-        throw new EtcdException(EtcdError.NO_PASSWORD_USER);
+
+      @Override
+      public void onCompleted() {
+        out.onCompleted();
       }
-      if (!Passwords.matches(u.getPassword().toByteArray(), r.getPassword())) {
-        failedLogins.failed(r.getName());
-        throw new EtcdException(EtcdError.AUTH_FAILED);
-      }
-      failedLogins.succeeded(r.getName());
-      return AuthRequest.newBuilder().setAuthenticate(Authenticate.newBuilder().setName(r.getName())
-          .setSimpleToken(tokens.newPrefix()).setAuthRevision(revision)).build();
-    }, out);
+    });
+  }
+
+  /** The Authenticate to propose once the password is right (bcrypt: on the hashing executor). */
+  private AuthRequest checkPassword(AuthenticateRequest r) {
+    if (!store.enabled()) {
+      throw new EtcdException(EtcdError.AUTH_NOT_ENABLED);
+    }
+    failedLogins.admit(r.getName());
+    long revision = store.revision();
+    User u = store.user(r.getName());
+    if (u == null) {
+      failedLogins.failed(r.getName());
+      throw new EtcdException(EtcdError.AUTH_FAILED);
+    }
+    if (u.getOptions().getNoPassword()) {
+      throw new EtcdException(EtcdError.NO_PASSWORD_USER);
+    }
+    if (!Passwords.matches(u.getPassword().toByteArray(), r.getPassword())) {
+      failedLogins.failed(r.getName());
+      throw new EtcdException(EtcdError.AUTH_FAILED);
+    }
+    failedLogins.succeeded(r.getName());
+    return AuthRequest.newBuilder().setAuthenticate(Authenticate.newBuilder().setName(r.getName())
+        .setSimpleToken(tokens.newPrefix()).setAuthRevision(revision)).build();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.ketch.server.api;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.ketch.server.alarm.Quota;
@@ -10,7 +11,7 @@ import io.ketch.server.auth.AuthStore;
 import io.ketch.server.auth.Authorizer;
 import io.ketch.server.auth.FailedLogins;
 import io.ketch.server.auth.Passwords;
-import io.ketch.server.auth.SimpleTokens;
+import io.ketch.server.auth.Tokens;
 import io.ketch.server.cluster.ClusterAdmin;
 import io.ketch.server.cluster.Membership;
 import io.ketch.server.cluster.proto.MemberRecord;
@@ -23,6 +24,7 @@ import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.Backend;
+import io.ketch.server.tls.ServerSsl;
 import io.ketch.server.watch.WatchableStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -77,10 +79,13 @@ public final class GrpcServer implements AutoCloseable {
 
   /** What the services serve from: this member's layers. */
   public record Parts(KvStore kv, Backend backend, Applier applier, RaftNode raft, WatchableStore watchable,
-      LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config, SimpleTokens tokens) {}
+      LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config, Tokens tokens) {}
+
+  /** A client listener: where, and whether it serves TLS ({@code https://}). */
+  public record Listener(InetSocketAddress address, boolean tls) {}
 
   /** Binds every address and starts serving. */
-  public static GrpcServer start(List<InetSocketAddress> addresses, Parts parts) throws IOException {
+  public static GrpcServer start(List<Listener> listeners, Parts parts) throws IOException {
     KvStore kv = parts.kv();
     RaftNode raft = parts.raft();
     ServerConfig cfg = parts.config();
@@ -114,7 +119,16 @@ public final class GrpcServer implements AutoCloseable {
     KvService kvService = new KvService(kv, parts.applier(), raft, headers, cfg.maxTxnOps(), maxRequestBytes, reads,
         loops, quota, parts.applier().permissions());
     AuthStore auth = parts.applier().auth();
-    Authorizer authorizer = new Authorizer(auth, parts.tokens(), raft::appliedIndex, raft::awaitApplied, reads);
+    Authorizer authorizer = new Authorizer(auth, parts.tokens(), raft::appliedIndex, raft::awaitApplied, reads,
+        cfg.clientTls().clientCertAuth());
+    SslContext ssl = null;
+    if (cfg.clientTls().enabled()) {
+      try {
+        ssl = ServerSsl.context(cfg.clientTls());
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IOException("client TLS: " + e.getMessage(), e);
+      }
+    }
     AuthService authService = new AuthService(raft, kv, headers, auth, parts.tokens(),
         new Passwords(cfg.bcryptCost()), new FailedLogins(), g.hashing);
     MaintenanceService maintenance = new MaintenanceService(kv, parts.backend(), raft, headers,
@@ -125,8 +139,12 @@ public final class GrpcServer implements AutoCloseable {
     });
     HealthStatusManager health = new HealthStatusManager();
     try {
-      for (InetSocketAddress address : addresses) {
-        Server s = NettyServerBuilder.forAddress(address)
+      for (Listener listener : listeners) {
+        NettyServerBuilder b = NettyServerBuilder.forAddress(listener.address());
+        if (listener.tls()) {
+          b.sslContext(ssl);
+        }
+        Server s = b
             .bossEventLoopGroup(loops.boss())
             .workerEventLoopGroup(loops.workers())
             .channelType(loops.channelType())

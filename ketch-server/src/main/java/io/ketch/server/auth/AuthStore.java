@@ -72,15 +72,15 @@ public final class AuthStore {
   private record State(boolean enabled, long revision, Map<String, User> users, Map<String, Role> roles,
       Map<String, Grants> grants) {}
 
-  private final SimpleTokens tokens;
+  private final Tokens tokens;
   private volatile State state;
 
-  private AuthStore(SimpleTokens tokens) {
+  private AuthStore(Tokens tokens) {
     this.tokens = tokens;
   }
 
   /** The auth state stored in {@code backend}; tokens issued by Authenticate go to {@code tokens}. */
-  public static AuthStore load(Backend backend, SimpleTokens tokens) {
+  public static AuthStore load(Backend backend, Tokens tokens) {
     AuthStore s = new AuthStore(tokens);
     s.reload(backend);
     return s;
@@ -257,7 +257,7 @@ public final class AuthStore {
     return AuthDisableResponse.getDefaultInstance();
   }
 
-  /** As etcd's simple tokens: the proposed prefix, a dot, the index of the entry that assigned it. */
+  /** The token comes from the provider: a simple token's index is this entry's. */
   private AuthenticateResponse authenticate(Authenticate a, long index) {
     State s = state;
     if (!s.enabled()) {
@@ -269,9 +269,8 @@ public final class AuthStore {
     if (a.getAuthRevision() < s.revision()) {
       throw new EtcdException(EtcdError.AUTH_OLD_REVISION); // the password may have changed since
     }
-    String token = a.getSimpleToken() + "." + index;
-    tokens.assign(token, a.getName());
-    return AuthenticateResponse.newBuilder().setToken(token).build();
+    String token = tokens.assign(a.getSimpleToken(), a.getName(), s.revision(), index);
+    return AuthenticateResponse.newBuilder().setToken(token == null ? "" : token).build();
   }
 
   private AuthUserAddResponse userAdd(Backend.Batch writes, AuthUserAddRequest r) {

@@ -2,12 +2,15 @@ package io.ketch.server.auth;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.ketch.api.EtcdError;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The one authorization step every client call passes: finds the caller from the call's token
@@ -34,18 +42,21 @@ public final class Authorizer implements ServerInterceptor {
   private static final long TOKEN_WAIT_MILLIS = 5_000;
 
   private final AuthStore store;
-  private final SimpleTokens tokens;
+  private final Tokens tokens;
   private final LongSupplier appliedIndex;
   private final LongFunction<CompletableFuture<Void>> awaitApplied;
   private final Executor executor;
+  /** With {@code --client-cert-auth}, a call without a token is its certificate's CN's (as etcd). */
+  private final boolean clientCertAuth;
 
   /**
    * @param appliedIndex this member's applied log index
    * @param awaitApplied completes once this member applied a log index
    * @param executor where a call that waited for its token goes on
    */
-  public Authorizer(AuthStore store, SimpleTokens tokens, LongSupplier appliedIndex,
-      LongFunction<CompletableFuture<Void>> awaitApplied, Executor executor) {
+  public Authorizer(AuthStore store, Tokens tokens, LongSupplier appliedIndex,
+      LongFunction<CompletableFuture<Void>> awaitApplied, Executor executor, boolean clientCertAuth) {
+    this.clientCertAuth = clientCertAuth;
     this.store = store;
     this.tokens = tokens;
     this.appliedIndex = appliedIndex;
@@ -72,11 +83,11 @@ public final class Authorizer implements ServerInterceptor {
     if (token == null) {
       token = headers.get(AUTHORIZATION);
     }
-    String user = "";
+    String user = token == null && clientCertAuth ? commonName(call) : "";
     if (token != null && need != RpcAccess.Need.PUBLIC) {
       user = tokens.user(token);
       if (user == null) {
-        long index = SimpleTokens.index(token);
+        long index = tokens.pendingIndex(token);
         if (index > appliedIndex.getAsLong()) {
           // issued by another member in an entry this one has not applied yet: wait for it, as etcd
           String t = token;
@@ -92,6 +103,28 @@ public final class Authorizer implements ServerInterceptor {
       }
     }
     return admit(call, headers, next, need, user);
+  }
+
+  /** The CN of the call's verified client certificate, or empty. */
+  private static String commonName(ServerCall<?, ?> call) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session == null) {
+      return "";
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+        return "";
+      }
+      for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return rdn.getValue().toString();
+        }
+      }
+    } catch (SSLPeerUnverifiedException | InvalidNameException e) {
+      return "";
+    }
+    return "";
   }
 
   /** The call's listener once its user is known: refused, or passed on with the user in its context. */

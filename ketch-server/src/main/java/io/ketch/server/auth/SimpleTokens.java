@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * memory only: after a restart clients get {@code invalid auth token} and authenticate again.
  * Thread-safe.
  */
-public final class SimpleTokens {
+public final class SimpleTokens implements Tokens {
   private static final String LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   private static final int RANDOM_LENGTH = 16;
 
@@ -34,6 +34,7 @@ public final class SimpleTokens {
    * A new token's random part: 16 letters. The applied Authenticate appends a dot and its log index
    * (etcd's form), so a member that has not applied it yet knows to wait ({@link #index}).
    */
+  @Override
   public String newPrefix() {
     StringBuilder b = new StringBuilder(RANDOM_LENGTH);
     for (int i = 0; i < RANDOM_LENGTH; i++) {
@@ -42,8 +43,20 @@ public final class SimpleTokens {
     return b.toString();
   }
 
+  @Override
+  public String assign(String prefix, String user, long revision, long index) {
+    String token = prefix + "." + index;
+    assign(token, user);
+    return token;
+  }
+
+  @Override
+  public long pendingIndex(String token) {
+    return index(token);
+  }
+
   /** The log index a token was assigned at (its part after the last dot), or -1 if it has none. */
-  public static long index(String token) {
+  static long index(String token) {
     int dot = token.lastIndexOf('.');
     if (dot < 0 || dot == token.length() - 1 || token.length() - dot > 20) {
       return -1;
@@ -64,6 +77,7 @@ public final class SimpleTokens {
   }
 
   /** The user {@code token} names, its TTL starting again; null when unknown or expired. */
+  @Override
   public String user(String token) {
     Grant g = grants.get(token);
     if (g == null) {
@@ -79,12 +93,14 @@ public final class SimpleTokens {
   }
 
   /** Drops every token of {@code user} (deleted, or its password changed). */
-  void revokeUser(String user) {
+  @Override
+  public void revokeUser(String user) {
     grants.values().removeIf(g -> g.user().equals(user));
   }
 
   /** Drops every token (auth disabled). */
-  void clear() {
+  @Override
+  public void clear() {
     grants.clear();
   }
 

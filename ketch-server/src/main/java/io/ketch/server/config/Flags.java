@@ -67,7 +67,16 @@ public final class Flags {
       new Flag("snapshot-count", "10000", "Number of committed transactions to trigger a snapshot to disk."),
       new Flag("experimental-snapshot-catch-up-entries", "5000",
           "Number of entries for a slow follower to catch up after compacting the raft storage entries."),
-      new Flag("auth-token", "simple", "Specify auth token specific options (only 'simple' so far)."),
+      new Flag("cert-file", "", "Path to the client server TLS cert file."),
+      new Flag("key-file", "", "Path to the client server TLS key file."),
+      new Flag("trusted-ca-file", "", "Path to the client server TLS trusted CA cert file."),
+      new Flag("client-cert-auth", "false", "Enable client cert authentication."),
+      new Flag("client-crl-file", "", "Path to the client certificate revocation list file."),
+      new Flag("cipher-suites", "", "Comma-separated list of supported TLS cipher suites between client/server and peers (empty will be auto-populated by Go)."),
+      new Flag("tls-min-version", "TLS1.2", "Minimum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3."),
+      new Flag("tls-max-version", "", "Maximum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3 (empty defers to Go)."),
+      new Flag("auto-tls", "false", "Client TLS using generated certificates (not supported by Ketch yet)."),
+      new Flag("auth-token", "simple", "Specify auth token specific options: simple, or jwt,pub-key=<file>,priv-key=<file>,sign-method=<RS256|...>,ttl=<duration>."),
       new Flag("auth-token-ttl", "300", "The lifetime in seconds of the auth token."),
       new Flag("bcrypt-cost", "10", "Specify bcrypt algorithm cost factor for auth password hashing."),
       new Flag("experimental-snapshot-send-rate", "0",
@@ -146,8 +155,11 @@ public final class Flags {
   private static ServerConfig build(Map<String, String> v) throws FlagException {
     String name = v.getOrDefault("name", "default");
     Path dataDir = Path.of(v.getOrDefault("data-dir", name + ".ketch"));
-    List<URI> listenClient = urls("listen-client-urls", v.getOrDefault("listen-client-urls", "http://localhost:2379"));
-    List<URI> advertiseClient = urls("advertise-client-urls", v.getOrDefault("advertise-client-urls", "http://localhost:2379"));
+    List<URI> listenClient = urls("listen-client-urls", v.getOrDefault("listen-client-urls", "http://localhost:2379"),
+        true);
+    List<URI> advertiseClient = urls("advertise-client-urls",
+        v.getOrDefault("advertise-client-urls", "http://localhost:2379"), true);
+    ClientTls clientTls = clientTls(v, listenClient);
     List<URI> listenPeer = urls("listen-peer-urls", v.getOrDefault("listen-peer-urls", "http://localhost:2380"));
     String advertisePeerRaw = v.getOrDefault("initial-advertise-peer-urls", "http://localhost:2380");
     List<URI> advertisePeer = urls("initial-advertise-peer-urls", advertisePeerRaw);
@@ -198,10 +210,7 @@ public final class Flags {
     if (snapshotSendRate < 0) {
       throw new FlagException("--experimental-snapshot-send-rate must not be negative");
     }
-    String authToken = v.getOrDefault("auth-token", "simple");
-    if (!authToken.equals("simple")) {
-      throw new FlagException("--auth-token " + authToken + " is not supported yet: Ketch has simple tokens only");
-    }
+    AuthTokenConfig authToken = AuthTokenConfig.parse(v.getOrDefault("auth-token", "simple"));
     long authTokenTtl = number("auth-token-ttl", v.getOrDefault("auth-token-ttl", "300"));
     long bcryptCost = number("bcrypt-cost", v.getOrDefault("bcrypt-cost", "10"));
     if (authTokenTtl <= 0) {
@@ -221,7 +230,7 @@ public final class Flags {
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
-        catchUpEntries, snapshotSendRate, Duration.ofSeconds(authTokenTtl), (int) bcryptCost, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
+        catchUpEntries, snapshotSendRate, clientTls, authToken, Duration.ofSeconds(authTokenTtl), (int) bcryptCost, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */
@@ -234,6 +243,49 @@ public final class Flags {
   }
 
   static List<URI> urls(String flag, String raw) throws FlagException {
+    return urls(flag, raw, false);
+  }
+
+  /** The TLS flags of the client port, checked against the client URLs. */
+  private static ClientTls clientTls(Map<String, String> v, List<URI> listen) throws FlagException {
+    if (bool("auto-tls", v.getOrDefault("auto-tls", "false"))) {
+      throw new FlagException("--auto-tls is not supported by Ketch yet: give --cert-file and --key-file");
+    }
+    String cert = v.getOrDefault("cert-file", "");
+    String key = v.getOrDefault("key-file", "");
+    boolean https = listen.stream().anyMatch(u -> "https".equals(u.getScheme()));
+    if (https && (cert.isEmpty() || key.isEmpty())) {
+      throw new FlagException("https client URLs need --cert-file and --key-file");
+    }
+    if (!https) {
+      return new ClientTls(null, null, null, false, null, List.of(), List.of());
+    }
+    List<String> versions = List.of("TLS1.2", "TLS1.3");
+    String min = v.getOrDefault("tls-min-version", "TLS1.2");
+    String max = v.getOrDefault("tls-max-version", "");
+    if (!versions.contains(min) || !max.isEmpty() && !versions.contains(max)) {
+      throw new FlagException("unexpected TLS version: --tls-min-version " + min + " --tls-max-version " + max
+          + " (TLS1.2 or TLS1.3)");
+    }
+    int lo = versions.indexOf(min);
+    int hi = max.isEmpty() ? versions.size() - 1 : versions.indexOf(max);
+    if (hi < lo) {
+      throw new FlagException("--tls-min-version " + min + " is above --tls-max-version " + max);
+    }
+    List<String> protocols = new ArrayList<>();
+    for (int i = lo; i <= hi; i++) {
+      protocols.add(versions.get(i).replace("TLS", "TLSv"));
+    }
+    String ciphers = v.getOrDefault("cipher-suites", "");
+    String ca = v.getOrDefault("trusted-ca-file", "");
+    String crl = v.getOrDefault("client-crl-file", "");
+    return new ClientTls(Path.of(cert), Path.of(key), ca.isEmpty() ? null : Path.of(ca),
+        bool("client-cert-auth", v.getOrDefault("client-cert-auth", "false")), crl.isEmpty() ? null : Path.of(crl),
+        ciphers.isEmpty() ? List.of() : List.of(ciphers.split(",")), List.copyOf(protocols));
+  }
+
+  /** Parses a list of URLs; {@code https} only where TLS is served ({@code httpsAllowed}). */
+  static List<URI> urls(String flag, String raw, boolean httpsAllowed) throws FlagException {
     List<URI> out = new ArrayList<>();
     for (String s : raw.split(",")) {
       s = s.trim();
@@ -246,8 +298,8 @@ public final class Flags {
       if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
         throw new FlagException("URL scheme must be http or https: " + s + " (flag -" + flag + ")");
       }
-      if ("https".equals(u.getScheme())) {
-        throw new FlagException("TLS is not supported yet: " + s + " (flag -" + flag + ")");
+      if ("https".equals(u.getScheme()) && !httpsAllowed) {
+        throw new FlagException("TLS between members is not supported yet: " + s + " (flag -" + flag + ")");
       }
       if (u.getHost() == null || u.getPort() < 0) {
         throw new FlagException("URL address does not have the form \"host:port\": " + s + " (flag -" + flag + ")");

@@ -142,7 +142,8 @@ public final class RaftNode implements AutoCloseable {
     GrpcConfigKeys.Server.setServicesCustomizer(parameters, peerService);
     this.snapshotSender = new SnapshotSender(stateMachine.getStateMachineStorage(), cfg.snapshotSendRate());
     this.snapshotFetcher = new SnapshotFetcher(stateMachine.getStateMachineStorage(), peers,
-        Bootstrap.otherPeerUrls(cfg).stream().map(Bootstrap::address).toList());
+        Bootstrap.otherPeerUrls(cfg).stream().map(Bootstrap::address).toList(),
+        () -> leaderId() == 0 ? "" : MemberIds.hex(leaderId()));
     stateMachine.fetchSnapshotsWith(snapshotFetcher);
     peerService.register(PeerMethods.SNAPSHOT_MANIFEST, snapshotSender::manifest);
     peerService.register(PeerMethods.SNAPSHOT_CHUNK, snapshotSender::chunk);

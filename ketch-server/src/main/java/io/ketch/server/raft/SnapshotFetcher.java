@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.SnapshotInfo;
@@ -50,8 +51,9 @@ import org.slf4j.LoggerFactory;
 final class SnapshotFetcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotFetcher.class);
   private static final int CHUNK_BYTES = 4 << 20;
-  private static final Duration MANIFEST_TIMEOUT = Duration.ofMinutes(2); // the leader may checksum GiBs first
-  private static final Duration CHUNK_TIMEOUT = Duration.ofSeconds(60);
+  // short: a leader that stopped (paused, cut off) must not hold this member up; Ratis asks again
+  private static final Duration MANIFEST_TIMEOUT = Duration.ofSeconds(30); // the leader may checksum GiBs first
+  private static final Duration CHUNK_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
   /** Names the snapshot the files in a leader's directory belong to. */
   private static final String TARGET = "SNAPSHOT.target";
@@ -63,13 +65,17 @@ final class SnapshotFetcher implements AutoCloseable {
    * not know: a joining member restarted before it installed its first snapshot has no member table.
    */
   private final List<String> bootstrapPeers;
+  /** The leader this member follows now (hex ID, or empty): a fetch from another stops. */
+  private final Supplier<String> currentLeader;
   private final ExecutorService fetcher = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "ketch-snapshot-fetch");
     t.setDaemon(true);
     return t;
   });
 
-  SnapshotFetcher(SnapshotStore snapshots, PeerClient peers, List<String> bootstrapPeers) {
+  SnapshotFetcher(SnapshotStore snapshots, PeerClient peers, List<String> bootstrapPeers,
+      Supplier<String> currentLeader) {
+    this.currentLeader = currentLeader;
     this.snapshots = snapshots;
     this.peers = peers;
     this.bootstrapPeers = List.copyOf(bootstrapPeers);
@@ -131,7 +137,7 @@ final class SnapshotFetcher implements AutoCloseable {
         throw new IOException("ketch: leader's snapshot lists a bad file name: " + name);
       }
       names.add(name);
-      fetched += fetchFile(leaderAddress, at, f, dir.resolve(name));
+      fetched += fetchFile(leaderId, leaderAddress, at, f, dir.resolve(name));
     }
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : s.toList()) {
@@ -197,7 +203,8 @@ final class SnapshotFetcher implements AutoCloseable {
   }
 
   /** Fetches what is missing of {@code f} into {@code local} and checks it; returns the bytes fetched. */
-  private long fetchFile(String leaderAddress, TermIndex at, SnapshotFile f, Path local) throws Exception {
+  private long fetchFile(String leaderId, String leaderAddress, TermIndex at, SnapshotFile f, Path local)
+      throws Exception {
     long have = Files.exists(local) ? Files.size(local) : 0;
     if (have > f.getSize()) {
       Files.delete(local);
@@ -208,6 +215,10 @@ final class SnapshotFetcher implements AutoCloseable {
     long fetched = 0;
     try (FileChannel out = FileChannel.open(local, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       while (have < f.getSize()) {
+        String now = currentLeader.get();
+        if (!now.isEmpty() && !now.equals(leaderId)) {
+          throw new IOException("ketch: the leader changed from " + leaderId + " to " + now + " during the fetch");
+        }
         SnapshotChunkRequest ask = SnapshotChunkRequest.newBuilder().setTerm(at.getTerm()).setIndex(at.getIndex())
             .setName(f.getName()).setOffset(have).setMaxBytes((int) Math.min(CHUNK_BYTES, f.getSize() - have)).build();
         ByteBuffer data = await(peers.call(leaderAddress, PeerMethods.SNAPSHOT_CHUNK, ask, CHUNK_TIMEOUT), CHUNK_TIMEOUT)

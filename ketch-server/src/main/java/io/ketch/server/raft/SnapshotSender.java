@@ -73,6 +73,7 @@ final class SnapshotSender implements AutoCloseable {
       return SnapshotManifestResponse.getDefaultInstance(); // no snapshot: no files
     }
     TermIndex at = latest.getTermIndex();
+    snapshots.serving(at);
     SnapshotManifestResponse.Builder m = SnapshotManifestResponse.newBuilder()
         .setTerm(at.getTerm()).setIndex(at.getIndex());
     try {
@@ -97,6 +98,7 @@ final class SnapshotSender implements AutoCloseable {
 
   private SnapshotChunkResponse readChunk(SnapshotChunkRequest r) {
     TermIndex at = TermIndex.valueOf(r.getTerm(), r.getIndex());
+    snapshots.serving(at);
     String name = r.getName();
     if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
       throw Status.INVALID_ARGUMENT.withDescription("ketch: no snapshot file " + name).asRuntimeException();

@@ -29,18 +29,22 @@ import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
  * directory with the plain name is always whole. A follower behind the leader's log fetches the
  * leader's newest one into {@code sm/incoming/} ({@link SnapshotFetcher}; what arrived survives a
  * broken transfer and a restart) and {@linkplain #install installs} it here once every file is whole
- * and checked; the state machine then loads it into the live database. The newest two are kept: a
- * transfer of the older one may still be under way when the next is taken.
+ * and checked; the state machine then loads it into the live database. The newest two are kept, and
+ * any a follower fetched from in the last minute (a transfer outlasts many snapshots under load).
  */
 final class SnapshotStore implements StateMachineStorage {
   private static final Pattern NAME = Pattern.compile("(\\d+)_(\\d+)");
   private static final String CREATING = ".creating-";
   private static final int KEEP = 2;
+  /** A snapshot a follower fetched from within this long is kept even when two newer ones exist. */
+  private static final long SERVING_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
 
   private volatile Path snapshots;
   private volatile Path tmp;
   private volatile Path incoming;
   private volatile FileListSnapshotInfo latest;
+  /** When each snapshot was last served to a follower (nanoTime). */
+  private final java.util.Map<TermIndex, Long> servedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public void init(RaftStorage storage) throws IOException {
@@ -121,11 +125,20 @@ final class SnapshotStore implements StateMachineStorage {
     // a new member has no snapshots; init created the directories
   }
 
+  /** Keeps snapshot {@code at} while a follower fetches it (under load, newer ones come quickly). */
+  void serving(TermIndex at) {
+    servedAt.put(at, System.nanoTime());
+  }
+
   @Override
   public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) throws IOException {
     List<TermIndex> found = complete();
+    long now = System.nanoTime();
+    servedAt.values().removeIf(t -> now - t > SERVING_NANOS);
     for (int i = 0; i < found.size() - KEEP; i++) {
-      Directories.deleteTree(dir(found.get(i)));
+      if (!servedAt.containsKey(found.get(i))) {
+        Directories.deleteTree(dir(found.get(i)));
+      }
     }
   }
 

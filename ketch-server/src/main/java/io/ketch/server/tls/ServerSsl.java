@@ -1,0 +1,41 @@
+package io.ketch.server.tls;
+
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.ketch.server.config.ClientTls;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.SSLException;
+
+/**
+ * The client port's TLS: the JDK's TLS (it takes the reloading key and trust managers) with gRPC's
+ * ALPN settings, the versions and cipher suites the flags allow, and client certificates required
+ * with {@code --client-cert-auth} (asked for, not required, when CAs are trusted without it, as etcd).
+ */
+public final class ServerSsl {
+  private ServerSsl() {}
+
+  public static SslContext context(ClientTls tls) throws IOException, GeneralSecurityException {
+    ReloadingCredentials credentials = new ReloadingCredentials(tls);
+    SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()),
+        SslProvider.JDK);
+    if (credentials.trustManager() != null) {
+      b.trustManager(credentials.trustManager());
+      b.clientAuth(tls.clientCertAuth() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+    } else if (tls.clientCertAuth()) {
+      throw new GeneralSecurityException("--client-cert-auth needs --trusted-ca-file");
+    }
+    b.protocols(tls.protocols());
+    if (!tls.cipherSuites().isEmpty()) {
+      b.ciphers(tls.cipherSuites());
+    }
+    try {
+      return b.build();
+    } catch (SSLException e) {
+      throw new GeneralSecurityException("cannot set up TLS: " + e.getMessage(), e);
+    }
+  }
+}

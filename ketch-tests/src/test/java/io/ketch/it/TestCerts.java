@@ -1,0 +1,77 @@
+package io.ketch.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Certificates made for a test with openssl, in one directory: a CA ({@code <ca>.crt/.key}), and
+ * server or client certificates signed by it, and CRLs. Files are named after what they are.
+ */
+final class TestCerts {
+  private final Path dir;
+
+  TestCerts(Path dir) {
+    this.dir = dir;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  Path file(String name) {
+    return dir.resolve(name);
+  }
+
+  /** A self-signed CA: {@code <name>.crt} and {@code <name>.key}. */
+  TestCerts ca(String name) throws Exception {
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".crt",
+        "-days", "1", "-subj", "/CN=" + name);
+    return this;
+  }
+
+  /** A server certificate for 127.0.0.1 signed by {@code ca}. */
+  TestCerts server(String name, String ca) throws Exception {
+    return signed(name, "127.0.0.1", ca, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth");
+  }
+
+  /** A client certificate with common name {@code cn} signed by {@code ca}. */
+  TestCerts client(String name, String cn, String ca) throws Exception {
+    return signed(name, cn, ca, "extendedKeyUsage=clientAuth");
+  }
+
+  /** {@code ca}'s CRL revoking the certificates named, as {@code <ca>.crl}. */
+  TestCerts crl(String ca, String... revoked) throws Exception {
+    Files.writeString(dir.resolve(ca + ".cnf"), String.join("\n", "[ ca ]", "default_ca = own", "[ own ]",
+        "database = " + ca + ".index", "crlnumber = " + ca + ".crlnumber", "default_md = sha256",
+        "default_crl_days = 1", "certificate = " + ca + ".crt", "private_key = " + ca + ".key") + "\n");
+    Files.writeString(dir.resolve(ca + ".index"), "");
+    Files.writeString(dir.resolve(ca + ".crlnumber"), "01\n");
+    for (String r : revoked) {
+      openssl("ca", "-config", ca + ".cnf", "-revoke", r + ".crt");
+    }
+    openssl("ca", "-config", ca + ".cnf", "-gencrl", "-out", ca + ".crl");
+    return this;
+  }
+
+  private TestCerts signed(String name, String cn, String ca, String extensions) throws Exception {
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn);
+    Files.writeString(dir.resolve(name + ".ext"), extensions + "\n");
+    openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
+        "-out", name + ".crt", "-days", "1", "-extfile", name + ".ext");
+    return this;
+  }
+
+  private void openssl(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("openssl.log").toFile()).start();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed: "
+          + Files.readString(dir.resolve("openssl.log")));
+    }
+  }
+}
