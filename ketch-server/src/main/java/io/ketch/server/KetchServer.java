@@ -34,6 +34,7 @@ import io.ketch.server.raft.RaftNode;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.DataDirGuard;
 import io.ketch.server.storage.RocksBackend;
+import io.ketch.server.tls.PeerSsl;
 import io.ketch.server.watch.WatchableStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -104,7 +105,12 @@ public final class KetchServer implements AutoCloseable {
     // closed in reverse order on failure or close
     List<AutoCloseable> parts = new ArrayList<>();
     try {
-      PeerClient peers = add(parts, new PeerClient());
+      PeerClient peers;
+      try {
+        peers = add(parts, new PeerClient(cfg.peerTls().enabled() ? new PeerSsl(cfg.peerTls()).clientContext() : null));
+      } catch (java.security.GeneralSecurityException | IOException e) {
+        throw new StartException("peer TLS: " + e.getMessage());
+      }
       Bootstrap.Plan plan = Bootstrap.plan(cfg, peers, clusterId -> RaftNode.storageExists(cfg.dataDir(), clusterId));
       MemberIdentity identity = plan.identity();
       RocksBackend backend = add(parts, RocksBackend.open(cfg.dataDir().resolve("member").resolve("db")));

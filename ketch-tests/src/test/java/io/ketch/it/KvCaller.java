@@ -38,9 +38,20 @@ final class KvCaller implements AutoCloseable {
   private final LeaseGrpc.LeaseBlockingStub lease;
 
   KvCaller(Endpoint e) {
+    this(e, null);
+  }
+
+  /** Calls carrying {@code token} (gRPC metadata {@code token}, as clientv3 sends it); null: none. */
+  KvCaller(Endpoint e, String token) {
     this.channel = e.channel();
-    this.kv = KVGrpc.newBlockingStub(channel);
-    this.lease = LeaseGrpc.newBlockingStub(channel);
+    io.grpc.Channel ch = channel;
+    if (token != null) {
+      io.grpc.Metadata md = new io.grpc.Metadata();
+      md.put(io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER), token);
+      ch = io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md));
+    }
+    this.kv = KVGrpc.newBlockingStub(ch);
+    this.lease = LeaseGrpc.newBlockingStub(ch);
   }
 
   /** A rendered outcome, and the store revision its header reported (0 for an error). */

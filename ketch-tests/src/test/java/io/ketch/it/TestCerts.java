@@ -10,40 +10,46 @@ import java.util.concurrent.TimeUnit;
  * Certificates made for a test with openssl, in one directory: a CA ({@code <ca>.crt/.key}), and
  * server or client certificates signed by it, and CRLs. Files are named after what they are.
  */
-final class TestCerts {
+public final class TestCerts {
   private final Path dir;
 
-  TestCerts(Path dir) {
+  public TestCerts(Path dir) {
     this.dir = dir;
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
-  Path file(String name) {
+  public Path file(String name) {
     return dir.resolve(name);
   }
 
   /** A self-signed CA: {@code <name>.crt} and {@code <name>.key}. */
-  TestCerts ca(String name) throws Exception {
+  public TestCerts ca(String name) throws Exception {
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".crt",
         "-days", "1", "-subj", "/CN=" + name);
     return this;
   }
 
   /** A server certificate for 127.0.0.1 signed by {@code ca}. */
-  TestCerts server(String name, String ca) throws Exception {
+  public TestCerts server(String name, String ca) throws Exception {
     return signed(name, "127.0.0.1", ca, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth");
   }
 
+  /** A member's certificate (server and client use) with common name {@code cn}, for 127.0.0.1 and m1..m5. */
+  public TestCerts peer(String name, String cn, String ca) throws Exception {
+    return signed(name, cn, ca, "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:m1,DNS:m2,DNS:m3,DNS:m4,DNS:m5\n"
+        + "extendedKeyUsage=serverAuth,clientAuth");
+  }
+
   /** A client certificate with common name {@code cn} signed by {@code ca}. */
-  TestCerts client(String name, String cn, String ca) throws Exception {
+  public TestCerts client(String name, String cn, String ca) throws Exception {
     return signed(name, cn, ca, "extendedKeyUsage=clientAuth");
   }
 
   /** {@code ca}'s CRL revoking the certificates named, as {@code <ca>.crl}. */
-  TestCerts crl(String ca, String... revoked) throws Exception {
+  public TestCerts crl(String ca, String... revoked) throws Exception {
     Files.writeString(dir.resolve(ca + ".cnf"), String.join("\n", "[ ca ]", "default_ca = own", "[ own ]",
         "database = " + ca + ".index", "crlnumber = " + ca + ".crlnumber", "default_md = sha256",
         "default_crl_days = 1", "certificate = " + ca + ".crt", "private_key = " + ca + ".key") + "\n");

@@ -69,7 +69,10 @@ class WatchSlowConsumerTest {
         assertTrue(withStall >= baseline * 0.4,
             "writers slowed by a stalled watcher: " + withStall + " puts/s vs " + baseline);
         assertTrue(watch.victimCount() > 0, "the stalled stream's watchers became victims");
-        assertTrue(watch.bufferedBytes() <= 2 * WatchableStore.STREAM_BUFFER_BYTES,
+        // each of the two streams holds at most its limit plus the one offer that found room below
+        // it (a round's responses for one watcher: far under 1 MiB here); a CI run once measured
+        // 76 KB over twice the limit, with the healthy stream's buffer part-full at that instant
+        assertTrue(watch.bufferedBytes() <= 2 * WatchableStore.STREAM_BUFFER_BYTES + 2 * (1 << 20),
             "buffered responses bounded: " + watch.bufferedBytes());
 
         // the healthy stream got every event of every phase, each of its watchers

@@ -33,7 +33,7 @@ public final class RequestPermissions {
   private final AuthStore store;
   private final LongFunction<List<ByteString>> leaseKeys;
 
-  /** @param leaseKeys the keys attached to a lease (none for an unknown lease) */
+  /** @param leaseKeys the keys attached to a lease (null for an unknown lease) */
   public RequestPermissions(AuthStore store, LongFunction<List<ByteString>> leaseKeys) {
     this.store = store;
     this.leaseKeys = leaseKeys;
@@ -111,7 +111,8 @@ public final class RequestPermissions {
 
   private EtcdError lease(String user, long id) {
     EtcdError e = store.checkUser(user);
-    for (ByteString k : leaseKeys.apply(id)) {
+    List<ByteString> keys = leaseKeys.apply(id);
+    for (ByteString k : keys == null ? List.<ByteString>of() : keys) { // null: no such lease (refused later)
       if (e != null) {
         return e;
       }

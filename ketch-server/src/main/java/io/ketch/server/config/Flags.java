@@ -76,6 +76,14 @@ public final class Flags {
       new Flag("tls-min-version", "TLS1.2", "Minimum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3."),
       new Flag("tls-max-version", "", "Maximum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3 (empty defers to Go)."),
       new Flag("auto-tls", "false", "Client TLS using generated certificates (not supported by Ketch yet)."),
+      new Flag("peer-cert-file", "", "Path to the peer server TLS cert file."),
+      new Flag("peer-key-file", "", "Path to the peer server TLS key file."),
+      new Flag("peer-trusted-ca-file", "", "Path to the peer server TLS trusted CA file."),
+      new Flag("peer-client-cert-auth", "false", "Enable peer client cert authentication."),
+      new Flag("peer-crl-file", "", "Path to the peer certificate revocation list file."),
+      new Flag("peer-cert-allowed-cn", "", "Allowed CN for inter peer authentication."),
+      new Flag("peer-cert-allowed-hostname", "", "Allowed TLS hostname for inter peer authentication."),
+      new Flag("peer-auto-tls", "false", "Peer TLS using generated certificates (not supported by Ketch yet)."),
       new Flag("auth-token", "simple", "Specify auth token specific options: simple, or jwt,pub-key=<file>,priv-key=<file>,sign-method=<RS256|...>,ttl=<duration>."),
       new Flag("auth-token-ttl", "300", "The lifetime in seconds of the auth token."),
       new Flag("bcrypt-cost", "10", "Specify bcrypt algorithm cost factor for auth password hashing."),
@@ -159,10 +167,18 @@ public final class Flags {
         true);
     List<URI> advertiseClient = urls("advertise-client-urls",
         v.getOrDefault("advertise-client-urls", "http://localhost:2379"), true);
-    ClientTls clientTls = clientTls(v, listenClient);
-    List<URI> listenPeer = urls("listen-peer-urls", v.getOrDefault("listen-peer-urls", "http://localhost:2380"));
+    TlsConfig clientTls = clientTls(v, listenClient);
+    TlsConfig peerTls = peerTls(v);
+    List<URI> listenPeer = urls("listen-peer-urls", v.getOrDefault("listen-peer-urls", "http://localhost:2380"), true);
     String advertisePeerRaw = v.getOrDefault("initial-advertise-peer-urls", "http://localhost:2380");
-    List<URI> advertisePeer = urls("initial-advertise-peer-urls", advertisePeerRaw);
+    List<URI> advertisePeer = urls("initial-advertise-peer-urls", advertisePeerRaw, true);
+    if (!peerTls.enabled()) {
+      for (URI u : java.util.stream.Stream.concat(listenPeer.stream(), advertisePeer.stream()).toList()) {
+        if ("https".equals(u.getScheme())) {
+          throw new FlagException("https peer URLs need --peer-cert-file and --peer-key-file: " + u);
+        }
+      }
+    }
     Map<String, List<URI>> cluster =
         initialCluster(v.getOrDefault("initial-cluster", name + "=" + advertisePeerRaw));
     String state = v.getOrDefault("initial-cluster-state", "new");
@@ -230,7 +246,7 @@ public final class Flags {
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
-        catchUpEntries, snapshotSendRate, clientTls, authToken, Duration.ofSeconds(authTokenTtl), (int) bcryptCost, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
+        catchUpEntries, snapshotSendRate, clientTls, peerTls, authToken, Duration.ofSeconds(authTokenTtl), (int) bcryptCost, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */
@@ -247,7 +263,7 @@ public final class Flags {
   }
 
   /** The TLS flags of the client port, checked against the client URLs. */
-  private static ClientTls clientTls(Map<String, String> v, List<URI> listen) throws FlagException {
+  private static TlsConfig clientTls(Map<String, String> v, List<URI> listen) throws FlagException {
     if (bool("auto-tls", v.getOrDefault("auto-tls", "false"))) {
       throw new FlagException("--auto-tls is not supported by Ketch yet: give --cert-file and --key-file");
     }
@@ -258,8 +274,33 @@ public final class Flags {
       throw new FlagException("https client URLs need --cert-file and --key-file");
     }
     if (!https) {
-      return new ClientTls(null, null, null, false, null, List.of(), List.of());
+      return TlsConfig.NONE;
     }
+    return tls(v, "", cert, key, "client-cert-auth", "client-crl-file", "", "");
+  }
+
+  /**
+   * The TLS flags between members: TLS is on with {@code --peer-cert-file} and {@code --peer-key-file}
+   * (then peer URLs may be https), off otherwise (then they may not).
+   */
+  private static TlsConfig peerTls(Map<String, String> v) throws FlagException {
+    if (bool("peer-auto-tls", v.getOrDefault("peer-auto-tls", "false"))) {
+      throw new FlagException("--peer-auto-tls is not supported by Ketch yet: give --peer-cert-file and --peer-key-file");
+    }
+    String cert = v.getOrDefault("peer-cert-file", "");
+    String key = v.getOrDefault("peer-key-file", "");
+    if (cert.isEmpty() != key.isEmpty()) {
+      throw new FlagException("--peer-cert-file and --peer-key-file go together");
+    }
+    if (cert.isEmpty()) {
+      return TlsConfig.NONE;
+    }
+    return tls(v, "peer-", cert, key, "peer-client-cert-auth", "peer-crl-file",
+        v.getOrDefault("peer-cert-allowed-cn", ""), v.getOrDefault("peer-cert-allowed-hostname", ""));
+  }
+
+  private static TlsConfig tls(Map<String, String> v, String prefix, String cert, String key, String clientAuthFlag,
+      String crlFlag, String allowedCn, String allowedHostname) throws FlagException {
     List<String> versions = List.of("TLS1.2", "TLS1.3");
     String min = v.getOrDefault("tls-min-version", "TLS1.2");
     String max = v.getOrDefault("tls-max-version", "");
@@ -277,11 +318,12 @@ public final class Flags {
       protocols.add(versions.get(i).replace("TLS", "TLSv"));
     }
     String ciphers = v.getOrDefault("cipher-suites", "");
-    String ca = v.getOrDefault("trusted-ca-file", "");
-    String crl = v.getOrDefault("client-crl-file", "");
-    return new ClientTls(Path.of(cert), Path.of(key), ca.isEmpty() ? null : Path.of(ca),
-        bool("client-cert-auth", v.getOrDefault("client-cert-auth", "false")), crl.isEmpty() ? null : Path.of(crl),
-        ciphers.isEmpty() ? List.of() : List.of(ciphers.split(",")), List.copyOf(protocols));
+    String ca = v.getOrDefault(prefix + "trusted-ca-file", "");
+    String crl = v.getOrDefault(crlFlag, "");
+    return new TlsConfig(Path.of(cert), Path.of(key), ca.isEmpty() ? null : Path.of(ca),
+        bool(clientAuthFlag, v.getOrDefault(clientAuthFlag, "false")), crl.isEmpty() ? null : Path.of(crl),
+        ciphers.isEmpty() ? List.of() : List.of(ciphers.split(",")), List.copyOf(protocols), allowedCn,
+        allowedHostname);
   }
 
   /** Parses a list of URLs; {@code https} only where TLS is served ({@code httpsAllowed}). */
@@ -318,7 +360,7 @@ public final class Flags {
         throw new FlagException("invalid --initial-cluster entry \"" + part + "\": want name=url");
       }
       List<URI> u = new ArrayList<>(m.getOrDefault(part.substring(0, eq), List.of()));
-      u.addAll(urls("initial-cluster", part.substring(eq + 1)));
+      u.addAll(urls("initial-cluster", part.substring(eq + 1), true));
       m.put(part.substring(0, eq), List.copyOf(u));
     }
     return m;

@@ -14,7 +14,9 @@ import java.util.Set;
  * @param leaseCheckpointInterval how often remaining lease TTLs are checkpointed; zero: never
  * @param snapshotSendRate bytes per second at most sent of a snapshot to lagging followers; 0: no limit
  * @param clientTls TLS on the client port (disabled unless a client URL is https)
+ * @param peerTls TLS between members (disabled without --peer-cert-file)
  * @param authToken simple tokens or JWTs ({@code --auth-token})
+ * @param peerTls TLS between members (disabled without --peer-cert-file)
  * @param authTokenTtl how long a simple token stays valid after its last use
  * @param bcryptCost bcrypt's cost factor for password hashes
  * @param corruptCheckTime how often the leader compares its hash with its followers'; zero: never
@@ -43,7 +45,8 @@ public record ServerConfig(
     long snapshotCount,
     long snapshotCatchUpEntries,
     long snapshotSendRate,
-    ClientTls clientTls,
+    TlsConfig clientTls,
+    TlsConfig peerTls,
     AuthTokenConfig authToken,
     Duration authTokenTtl,
     int bcryptCost,

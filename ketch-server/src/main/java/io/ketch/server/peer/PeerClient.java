@@ -15,6 +15,7 @@ import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
 import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
 import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslContext;
 
 /**
  * Calls the peer service of other members, one channel per peer address (kept open and reused).
@@ -34,8 +35,17 @@ public final class PeerClient implements AutoCloseable {
     return t;
   });
   private volatile boolean closed;
+  /** TLS to the other members ({@code --peer-*} flags); null: plaintext. */
+  private final SslContext ssl;
 
+  /** Plaintext calls. */
   public PeerClient() {
+    this(null);
+  }
+
+  /** Calls over TLS with {@code ssl} (Ratis's shaded Netty), or plaintext when null. */
+  public PeerClient(SslContext ssl) {
+    this.ssl = ssl;
     timer.scheduleWithFixedDelay(() -> {
       long now = System.nanoTime();
       for (PeerCallStream s : streams.values()) {
@@ -53,11 +63,10 @@ public final class PeerClient implements AutoCloseable {
     // replies complete the future on the transport thread: what continues from it never blocks
     // (as the peer service's handlers), and a hop to gRPC's default executor per call cost ~15% of
     // a member's CPU under linearizable reads
-    ManagedChannel ch = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
-        .usePlaintext()
-        .directExecutor()
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .build());
+    ManagedChannel ch = channels.computeIfAbsent(address, a -> {
+      NettyChannelBuilder b = NettyChannelBuilder.forTarget(a).directExecutor().maxInboundMessageSize(MAX_MESSAGE_BYTES);
+      return (ssl == null ? b.usePlaintext() : b.sslContext(ssl)).build();
+    });
     if (method.streamed()) {
       return callStream(address, ch).call(method, request.toByteArray(), timeout).thenApply(bytes -> {
         try {

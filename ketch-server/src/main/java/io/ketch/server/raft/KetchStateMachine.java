@@ -54,6 +54,8 @@ final class KetchStateMachine extends BaseStateMachine {
 
   private final Backend backend;
   private final SnapshotStore snapshots = new SnapshotStore();
+  /** How long a notification to fetch a snapshot waits for the fetch, see notifyInstallSnapshotFromLeader. */
+  private static final long INLINE_FETCH_MILLIS = 5_000;
   private volatile SnapshotFetcher fetcher;
   private final KvStore kv;
   private final Applier applier;
@@ -177,7 +179,35 @@ final class KetchStateMachine extends BaseStateMachine {
     }
     LOG.info("event=behind-leader-log leader={} leader_first_index={} applied={}", leader.getId().toStringUtf8(),
         firstInLog.getIndex(), getLastAppliedTermIndex().getIndex());
-    return f.fetch(leader.getId().toStringUtf8(), leader.getAddress());
+    CompletableFuture<TermIndex> fetched = f.fetch(leader.getId().toStringUtf8(), leader.getAddress());
+    // Ratis swaps a fetched snapshot in when the leader notifies again, but a deposed leader whose log
+    // runs past the new leader's first index answers the leader's appends with its own next index
+    // while a fetch is in progress, and then is never notified again (Ratis 3.3). For such a member a
+    // fetch that ends within INLINE_FETCH is answered in this very notification, which then installs
+    // it at once; a member that is simply behind is notified again and fetches in the background.
+    if (lastLogIndex() < firstInLog.getIndex()) {
+      return fetched;
+    }
+    try {
+      fetched.get(INLINE_FETCH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException stillFetching) {
+      // a large snapshot: Ratis asks again while it is fetched
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException failed) {
+      // returned as it is: Ratis asks again
+    }
+    return fetched;
+  }
+
+  /** The index of the last entry in this member's Raft log, or -1. */
+  private long lastLogIndex() {
+    try {
+      TermIndex last = getServer().get().getDivision(getGroupId()).getRaftLog().getLastEntryTermIndex();
+      return last == null ? -1 : last.getIndex();
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   /** Loads the snapshot fetched from the leader (apply thread). */

@@ -7,8 +7,8 @@ import io.ketch.server.cluster.Bootstrap;
 import io.ketch.server.cluster.MemberIds;
 import io.ketch.server.cluster.Membership;
 import io.ketch.server.cluster.MembershipReconciler;
-import io.ketch.server.cluster.proto.MemberRecord;
 import io.ketch.server.cluster.RaftGroupView;
+import io.ketch.server.cluster.proto.MemberRecord;
 import io.ketch.server.config.ServerConfig;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.peer.PeerClient;
@@ -21,6 +21,7 @@ import io.ketch.server.peer.proto.ReadIndexResponse;
 import io.ketch.server.raft.proto.InternalBatch;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.Backend;
+import io.ketch.server.tls.PeerSsl;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -140,6 +141,13 @@ public final class RaftNode implements AutoCloseable {
     RaftProperties p = RaftTuning.properties(cfg, raftDir, bindHost(listen.getHost()), listen.getPort(), requestTimeout);
     Parameters parameters = new Parameters();
     GrpcConfigKeys.Server.setServicesCustomizer(parameters, peerService);
+    if (cfg.peerTls().enabled()) {
+      try {
+        GrpcConfigKeys.TLS.setConf(parameters, new PeerSsl(cfg.peerTls()).ratis());
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IOException("peer TLS: " + e.getMessage(), e);
+      }
+    }
     this.snapshotSender = new SnapshotSender(stateMachine.getStateMachineStorage(), cfg.snapshotSendRate());
     this.snapshotFetcher = new SnapshotFetcher(stateMachine.getStateMachineStorage(), peers,
         Bootstrap.otherPeerUrls(cfg).stream().map(Bootstrap::address).toList(),

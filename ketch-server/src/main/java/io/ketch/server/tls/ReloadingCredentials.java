@@ -1,6 +1,6 @@
 package io.ketch.server.tls;
 
-import io.ketch.server.config.ClientTls;
+import io.ketch.server.config.TlsConfig;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -39,12 +39,12 @@ public final class ReloadingCredentials {
 
   private record Loaded(List<Object> stamps, X509ExtendedKeyManager keys, X509ExtendedTrustManager trust) {}
 
-  private final ClientTls tls;
+  private final TlsConfig tls;
   private volatile Loaded loaded;
   private volatile long checkedAt = System.nanoTime();
 
   /** Loads the files now; fails if they do not load. */
-  public ReloadingCredentials(ClientTls tls) throws IOException, GeneralSecurityException {
+  public ReloadingCredentials(TlsConfig tls) throws IOException, GeneralSecurityException {
     this.tls = tls;
     this.loaded = load(stamps());
   }
@@ -55,6 +55,11 @@ public final class ReloadingCredentials {
       @Override
       public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
         return current().keys().chooseEngineServerAlias(keyType, issuers, engine);
+      }
+
+      @Override
+      public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+        return current().keys().chooseEngineClientAlias(keyType, issuers, engine);
       }
 
       @Override
@@ -99,6 +104,7 @@ public final class ReloadingCredentials {
       public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
           throws CertificateException {
         current().trust().checkClientTrusted(chain, authType, socket);
+        checkAllowed(chain);
       }
 
       @Override
@@ -111,17 +117,21 @@ public final class ReloadingCredentials {
       public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
           throws CertificateException {
         current().trust().checkClientTrusted(chain, authType, engine);
+        checkAllowed(chain);
       }
 
       @Override
       public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
           throws CertificateException {
-        current().trust().checkServerTrusted(chain, authType, engine);
+        // the chain, not the host name: members dial ketch-peer://<cluster>/<member> targets, whose
+        // authority is no host name; a peer is who the trusted CA (and the allowed CN) says
+        current().trust().checkServerTrusted(chain, authType);
       }
 
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         current().trust().checkClientTrusted(chain, authType);
+        checkAllowed(chain);
       }
 
       @Override
@@ -134,6 +144,42 @@ public final class ReloadingCredentials {
         return loaded.trust().getAcceptedIssuers();
       }
     };
+  }
+
+  /**
+   * etcd's {@code --peer-cert-allowed-cn} / {@code --peer-cert-allowed-hostname}: a client
+   * certificate must have that common name, or be valid for that host name (its SANs).
+   */
+  private void checkAllowed(X509Certificate[] chain) throws CertificateException {
+    X509Certificate leaf = chain[0];
+    if (!tls.allowedCn().isEmpty()) {
+      String cn = "";
+      try {
+        for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(leaf.getSubjectX500Principal().getName())
+            .getRdns()) {
+          if (rdn.getType().equalsIgnoreCase("CN")) {
+            cn = rdn.getValue().toString();
+          }
+        }
+      } catch (javax.naming.InvalidNameException e) {
+        throw new CertificateException("unreadable certificate subject", e);
+      }
+      if (!cn.equals(tls.allowedCn())) {
+        throw new CertificateException("CommonName authentication failed: " + cn + " is not " + tls.allowedCn());
+      }
+    }
+    if (!tls.allowedHostname().isEmpty()) {
+      java.util.Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+      boolean found = false;
+      if (sans != null) {
+        for (List<?> san : sans) {
+          found |= tls.allowedHostname().equalsIgnoreCase(String.valueOf(san.get(1)));
+        }
+      }
+      if (!found) {
+        throw new CertificateException("certificate is not valid for host " + tls.allowedHostname());
+      }
+    }
   }
 
   /** The credentials, read again first if a second has passed and a file changed since. */

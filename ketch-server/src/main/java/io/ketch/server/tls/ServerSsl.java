@@ -5,7 +5,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
-import io.ketch.server.config.ClientTls;
+import io.ketch.server.config.TlsConfig;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import javax.net.ssl.SSLException;
@@ -18,7 +18,7 @@ import javax.net.ssl.SSLException;
 public final class ServerSsl {
   private ServerSsl() {}
 
-  public static SslContext context(ClientTls tls) throws IOException, GeneralSecurityException {
+  public static SslContext context(TlsConfig tls) throws IOException, GeneralSecurityException {
     ReloadingCredentials credentials = new ReloadingCredentials(tls);
     SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()),
         SslProvider.JDK);

@@ -140,12 +140,14 @@ final class KetchCluster implements AutoCloseable {
 
   /**
    * A member for slot {@code i} that joins the running cluster (after the test added it with
-   * MemberAdd), started with {@code --initial-cluster-state existing} and {@code initialCluster}.
+   * MemberAdd), started with {@code --initial-cluster-state existing} and {@code initialCluster}, and
+   * the cluster's extra flags followed by {@code more}.
    */
-  MemberProcess joiner(int i, String initialCluster) {
+  MemberProcess joiner(int i, String initialCluster, String... more) {
     List<String> flags = new ArrayList<>(List.of("--initial-cluster", initialCluster,
         "--initial-cluster-state", "existing"));
     flags.addAll(extraFlags);
+    flags.addAll(List.of(more)); // later flags win
     MemberProcess m = newMember(i, flags);
     members.put(i, m);
     return m;
