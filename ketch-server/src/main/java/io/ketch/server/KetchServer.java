@@ -146,7 +146,8 @@ public final class KetchServer implements AutoCloseable {
           cfg.strictReconfigCheck(), () -> System.currentTimeMillis() / 1000);
       peerService.register(PeerMethods.CLUSTER_INFO, admin::info);
       MembershipReconciler reconciler = add(parts,
-          new MembershipReconciler(membership, raft.groupView(), identity, proposals));
+          new MembershipReconciler(membership, raft.groupView(), identity, proposals,
+              MembershipReconciler.transferTimeout(cfg.electionTimeout())));
       reconciler.start(RECONCILE_EVERY);
 
       long self = identity.memberId();

@@ -41,12 +41,12 @@ import org.slf4j.LoggerFactory;
 public final class MembershipReconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MembershipReconciler.class);
   static final long CATCH_UP_GAP = 1000;
-  private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(10);
 
   private final Membership membership;
   private final RaftGroupView raft;
   private final MemberIdentity identity;
   private final ClusterAdmin.Proposals proposals;
+  private final Duration transferTimeout;
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "ketch-membership");
     t.setDaemon(true);
@@ -54,13 +54,25 @@ public final class MembershipReconciler implements AutoCloseable {
   });
   private volatile boolean busy;
 
+  /**
+   * @param transferTimeout how long a leadership hand-over may take before it is given up: the
+   *     leader refuses writes while one is pending, so it is kept short (etcd's Raft gives up a
+   *     transfer after one election timeout)
+   */
   public MembershipReconciler(Membership membership, RaftGroupView raft, MemberIdentity identity,
-      ClusterAdmin.Proposals proposals) {
+      ClusterAdmin.Proposals proposals, Duration transferTimeout) {
     this.membership = membership;
     this.raft = raft;
     this.identity = identity;
     this.proposals = proposals;
+    this.transferTimeout = transferTimeout;
     membership.addListener(m -> wake());
+  }
+
+  /** Two election timeouts, at least a second. */
+  public static Duration transferTimeout(Duration electionTimeout) {
+    Duration two = electionTimeout.multipliedBy(2);
+    return two.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : two;
   }
 
   /** Checks every {@code interval}, and whenever the table changes. */
@@ -140,7 +152,7 @@ public final class MembershipReconciler implements AutoCloseable {
   private void handOverLeadership() {
     busy = true;
     LOG.info("event=removed-leader-handing-over");
-    raft.handOver(id -> !membership.isRemoved(id), TRANSFER_TIMEOUT).whenComplete((v, err) -> {
+    raft.handOver(id -> !membership.isRemoved(id), transferTimeout).whenComplete((v, err) -> {
       busy = false;
       if (err != null) {
         LOG.warn("event=removed-leader-handover-failed error={}", err.toString());
@@ -200,14 +212,16 @@ public final class MembershipReconciler implements AutoCloseable {
    * A promoted learner becomes a voter, then leadership moves: Ratis 3.3's leader keeps counting a
    * peer that joined as a listener as "not caught up" after its promotion, and while such a peer is
    * down the next member added makes the leader drop its log appender for good. A new leader
-   * counts every peer as caught up.
+   * counts every peer as caught up. The promoted member itself is not the one to take over: it may
+   * not have seen its promotion yet, and a listener ignores a call to stand for election, so the
+   * leader would refuse writes until the transfer timed out.
    */
   private void promote(RaftGroupView.Configuration conf, long id) {
     busy = true;
     String what = "make " + MemberIds.hex(id) + " a voter";
     LOG.info("event=raft-reconfiguring change=\"{}\"", what);
     raft.reconfigure(with(conf, id, true))
-        .thenCompose(v -> raft.handOver(x -> !membership.isRemoved(x), TRANSFER_TIMEOUT))
+        .thenCompose(v -> raft.handOver(x -> x != id && !membership.isRemoved(x), transferTimeout))
         .whenComplete((v, err) -> {
           busy = false;
           if (err != null) {
