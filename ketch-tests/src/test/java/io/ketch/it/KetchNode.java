@@ -40,6 +40,11 @@ final class KetchNode implements Endpoint {
     }
   }
 
+  /** The member's data directory. */
+  Path dataDir() {
+    return dir.resolve("data");
+  }
+
   /** The running server. */
   KetchServer server() {
     return server;

@@ -4,30 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.FileInputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
 /**
  * TLS on Ketch's client port with certificates the test makes (openssl): etcdctl and python-etcd3
  * over mutual TLS; refused without a client certificate, with one from another CA, with a revoked
- * one (CRL) and in plaintext; with {@code --client-cert-auth} and auth on, the certificate's CN is
- * the user (root sets auth up with no password, alice may read only what her role allows); a
- * replaced server certificate is served without a restart.
+ * (CRL) or an expired one and in plaintext; with {@code --client-cert-auth} and auth on, the certificate's CN is
+ * the user (root sets auth up with no password, alice may read only what her role allows, a CN
+ * naming no user reads nothing); a replaced server certificate is served without a restart. With
+ * {@code --auto-tls} the member makes its own certificate (etcd's), which clients use without
+ * verifying it.
  */
 class ServerTlsTest {
   @Test
@@ -35,7 +30,8 @@ class ServerTlsTest {
     Path dir = TestDirs.newDir("ketch-server-tls");
     TestCerts certs = new TestCerts(dir).ca("ca").server("server", "ca").client("alice", "alice", "ca")
         .client("root", "root", "ca").client("mallory", "mallory", "ca").ca("other")
-        .client("stranger", "alice", "other").crl("ca", "mallory");
+        .client("stranger", "alice", "other").expiredClient("expired", "alice", "ca")
+        .client("nobody", "nobody", "ca").crl("ca", "mallory");
     try (KetchNode node = KetchNode.https("--cert-file", certs.file("server.crt").toString(),
         "--key-file", certs.file("server.key").toString(), "--trusted-ca-file", certs.file("ca.crt").toString(),
         "--client-cert-auth", "--client-crl-file", certs.file("ca.crl").toString())) {
@@ -45,7 +41,7 @@ class ServerTlsTest {
       assertOk(got);
       assertEquals("/tls\nyes\n", got.stdout());
 
-      for (String refused : List.of("stranger", "mallory")) {
+      for (String refused : List.of("stranger", "mallory", "expired")) {
         Etcdctl.Result r = etcdctl(certs, url, refused, "get", "/tls");
         assertNotEquals(0, r.exit(), refused + " was let in: " + r);
       }
@@ -84,23 +80,61 @@ class ServerTlsTest {
       Etcdctl.Result denied = etcdctl(certs, url, "alice", "put", "/tls", "no");
       assertTrue(denied.stderr().contains("etcdserver: permission denied"), denied.toString());
       assertOk(etcdctl(certs, url, "root", "put", "/tls", "still-root"));
+      // a certificate of the right CA whose CN names no user reads nothing
+      Etcdctl.Result stranger = etcdctl(certs, url, "nobody", "get", "/tls");
+      assertTrue(stranger.stderr().contains("etcdserver: permission denied"), stranger.toString());
 
       // a new server certificate replaces the old one's files: new connections get it
-      BigInteger before = servedSerial(certs, node.address());
+      BigInteger before = TestCerts.served(node.address()).getSerialNumber();
       certs.server("server2", "ca");
       Files.copy(certs.file("server2.key"), certs.file("server.key"), StandardCopyOption.REPLACE_EXISTING);
       Files.copy(certs.file("server2.crt"), certs.file("server.crt"), StandardCopyOption.REPLACE_EXISTING);
-      BigInteger expected = serial(certs.file("server2.crt"));
+      BigInteger expected = TestCerts.read(certs.file("server2.crt")).getSerialNumber();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       BigInteger now = before;
       while (!now.equals(expected) && System.nanoTime() < deadline) {
         Thread.sleep(200);
-        now = servedSerial(certs, node.address());
+        now = TestCerts.served(node.address()).getSerialNumber();
       }
       assertEquals(expected, now, "the replaced certificate is served (was " + before + ")");
       assertOk(etcdctl(certs, url, "root", "get", "/tls"));
     } finally {
       TestDirs.delete(dir);
+    }
+  }
+
+  @Test
+  void autoTlsServesASelfSignedCertificateForTheListenHosts() throws Exception {
+    try (KetchNode node = KetchNode.https("--auto-tls")) {
+      String url = "https://" + node.address();
+      // etcdctl 3.4 talks TLS without a client certificate only with --insecure-transport=false
+      Etcdctl.Result put = Etcdctl.exec(List.of(url), "--insecure-transport=false", "--insecure-skip-tls-verify",
+          "--dial-timeout=3s",
+          "--command-timeout=5s", "put", "/auto", "tls");
+      assertOk(put);
+      Etcdctl.Result get = Etcdctl.exec(List.of(url), "--insecure-transport=false", "--insecure-skip-tls-verify",
+          "--dial-timeout=3s",
+          "--command-timeout=5s", "get", "/auto", "--print-value-only");
+      assertOk(get);
+      assertEquals("tls\n", get.stdout());
+      Etcdctl.Result verifying = Etcdctl.exec(List.of(url), "--insecure-transport=false", "--dial-timeout=2s",
+          "--command-timeout=3s", "get", "/auto");
+      assertNotEquals(0, verifying.exit(), "a self-signed certificate was trusted: " + verifying);
+      Etcdctl.Result plain = Etcdctl.exec(List.of("http://" + node.address()), "--dial-timeout=2s",
+          "--command-timeout=3s", "get", "/auto");
+      assertNotEquals(0, plain.exit(), "plaintext: " + plain);
+
+      Path dir = node.dataDir().resolve("fixtures").resolve("client");
+      X509Certificate cert = TestCerts.read(dir.resolve("cert.pem"));
+      assertEquals(cert, TestCerts.served(node.address()), "the file's certificate is served");
+      assertEquals("O=etcd", cert.getSubjectX500Principal().getName());
+      assertEquals(cert.getSubjectX500Principal(), cert.getIssuerX500Principal(), "self-signed");
+      assertTrue(cert.getSubjectAlternativeNames().stream().anyMatch(n -> n.get(1).equals("127.0.0.1")),
+          "names the listen host: " + cert.getSubjectAlternativeNames());
+      long days = TimeUnit.MILLISECONDS.toDays(cert.getNotAfter().getTime() - System.currentTimeMillis());
+      assertTrue(days >= 364 && days <= 365, "valid --self-signed-cert-validity (1) years: " + days + " days");
+      assertEquals("rw-------", PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(dir.resolve("key.pem"))));
     }
   }
 
@@ -114,44 +148,5 @@ class ServerTlsTest {
 
   private static void assertOk(Etcdctl.Result r) {
     assertEquals(0, r.exit(), r.toString());
-  }
-
-  private static BigInteger serial(Path cert) throws Exception {
-    try (FileInputStream in = new FileInputStream(cert.toFile())) {
-      return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in)).getSerialNumber();
-    }
-  }
-
-  /** The serial number of the certificate the server presents on a new connection. */
-  private static BigInteger servedSerial(TestCerts certs, String address) throws Exception {
-    AtomicReference<BigInteger> seen = new AtomicReference<>();
-    TrustManager capture = new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        seen.set(chain[0].getSerialNumber());
-      }
-
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    };
-    KeyStore none = KeyStore.getInstance("PKCS12");
-    none.load(null, null);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, new TrustManager[] {capture}, null);
-    String[] hp = address.split(":");
-    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(hp[0], Integer.parseInt(hp[1]))) {
-      s.setSoTimeout(5000);
-      try {
-        s.startHandshake();
-      } catch (java.io.IOException refusedWithoutClientCertificate) {
-        // the server certificate was seen before the server asked for ours
-      }
-    }
-    return seen.get();
   }
 }

@@ -75,7 +75,7 @@ public final class Flags {
       new Flag("cipher-suites", "", "Comma-separated list of supported TLS cipher suites between client/server and peers (empty will be auto-populated by Go)."),
       new Flag("tls-min-version", "TLS1.2", "Minimum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3."),
       new Flag("tls-max-version", "", "Maximum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3 (empty defers to Go)."),
-      new Flag("auto-tls", "false", "Client TLS using generated certificates (not supported by Ketch yet)."),
+      new Flag("auto-tls", "false", "Client TLS using generated certificates."),
       new Flag("peer-cert-file", "", "Path to the peer server TLS cert file."),
       new Flag("peer-key-file", "", "Path to the peer server TLS key file."),
       new Flag("peer-trusted-ca-file", "", "Path to the peer server TLS trusted CA file."),
@@ -83,7 +83,8 @@ public final class Flags {
       new Flag("peer-crl-file", "", "Path to the peer certificate revocation list file."),
       new Flag("peer-cert-allowed-cn", "", "Allowed CN for inter peer authentication."),
       new Flag("peer-cert-allowed-hostname", "", "Allowed TLS hostname for inter peer authentication."),
-      new Flag("peer-auto-tls", "false", "Peer TLS using generated certificates (not supported by Ketch yet)."),
+      new Flag("peer-auto-tls", "false", "Peer TLS using self-generated certificates if --peer-key-file and --peer-cert-file are not provided."),
+      new Flag("self-signed-cert-validity", "1", "The validity period of the client and peer certificates, unit is year."),
       new Flag("auth-token", "simple", "Specify auth token specific options: simple, or jwt,pub-key=<file>,priv-key=<file>,sign-method=<RS256|...>,ttl=<duration>."),
       new Flag("auth-token-ttl", "300", "The lifetime in seconds of the auth token."),
       new Flag("bcrypt-cost", "10", "Specify bcrypt algorithm cost factor for auth password hashing."),
@@ -167,9 +168,15 @@ public final class Flags {
         true);
     List<URI> advertiseClient = urls("advertise-client-urls",
         v.getOrDefault("advertise-client-urls", "http://localhost:2379"), true);
-    TlsConfig clientTls = clientTls(v, listenClient);
-    TlsConfig peerTls = peerTls(v);
     List<URI> listenPeer = urls("listen-peer-urls", v.getOrDefault("listen-peer-urls", "http://localhost:2380"), true);
+    long validity = number("self-signed-cert-validity", v.getOrDefault("self-signed-cert-validity", "1"));
+    if (validity <= 0 || validity > 100) {
+      throw new FlagException("--self-signed-cert-validity must be between 1 and 100 years");
+    }
+    TlsConfig clientTls = clientTls(v, listenClient, new TlsConfig.SelfSigned(dataDir.resolve("fixtures/client"),
+        hosts(listenClient), (int) validity, false));
+    TlsConfig peerTls = peerTls(v, new TlsConfig.SelfSigned(dataDir.resolve("fixtures/peer"), hosts(listenPeer),
+        (int) validity, true));
     String advertisePeerRaw = v.getOrDefault("initial-advertise-peer-urls", "http://localhost:2380");
     List<URI> advertisePeer = urls("initial-advertise-peer-urls", advertisePeerRaw, true);
     if (!peerTls.enabled()) {
@@ -263,34 +270,58 @@ public final class Flags {
   }
 
   /** The TLS flags of the client port, checked against the client URLs. */
-  private static TlsConfig clientTls(Map<String, String> v, List<URI> listen) throws FlagException {
-    if (bool("auto-tls", v.getOrDefault("auto-tls", "false"))) {
-      throw new FlagException("--auto-tls is not supported by Ketch yet: give --cert-file and --key-file");
-    }
+  private static TlsConfig clientTls(Map<String, String> v, List<URI> listen, TlsConfig.SelfSigned auto)
+      throws FlagException {
     String cert = v.getOrDefault("cert-file", "");
     String key = v.getOrDefault("key-file", "");
     boolean https = listen.stream().anyMatch(u -> "https".equals(u.getScheme()));
-    if (https && (cert.isEmpty() || key.isEmpty())) {
-      throw new FlagException("https client URLs need --cert-file and --key-file");
-    }
     if (!https) {
       return TlsConfig.NONE;
     }
+    if (cert.isEmpty() && key.isEmpty() && bool("auto-tls", v.getOrDefault("auto-tls", "false"))) {
+      // as etcd: --auto-tls is used only when no certificate is given
+      if (bool("client-cert-auth", v.getOrDefault("client-cert-auth", "false"))) {
+        throw new FlagException("--client-cert-auth needs --trusted-ca-file and a certificate: "
+            + "--auto-tls certificates are self-signed and verify nobody");
+      }
+      return selfSigned(tls(v, "", auto.certFile().toString(), auto.keyFile().toString(), "client-cert-auth",
+          "client-crl-file", "", ""), auto);
+    }
+    if (cert.isEmpty() || key.isEmpty()) {
+      throw new FlagException("https client URLs need --cert-file and --key-file (or --auto-tls)");
+    }
     return tls(v, "", cert, key, "client-cert-auth", "client-crl-file", "", "");
+  }
+
+  /** {@code tls} without trusted CAs, CRL or allowed names, with {@code auto} to make at start. */
+  private static TlsConfig selfSigned(TlsConfig tls, TlsConfig.SelfSigned auto) {
+    return new TlsConfig(tls.certFile(), tls.keyFile(), null, false, null, tls.cipherSuites(), tls.protocols(), "", "",
+        auto);
+  }
+
+  /** The hosts of listen URLs, as a self-signed certificate names them. */
+  private static List<String> hosts(List<URI> urls) {
+    return urls.stream().map(URI::getHost).filter(java.util.Objects::nonNull)
+        .map(h -> h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h).distinct().toList();
   }
 
   /**
    * The TLS flags between members: TLS is on with {@code --peer-cert-file} and {@code --peer-key-file}
    * (then peer URLs may be https), off otherwise (then they may not).
    */
-  private static TlsConfig peerTls(Map<String, String> v) throws FlagException {
-    if (bool("peer-auto-tls", v.getOrDefault("peer-auto-tls", "false"))) {
-      throw new FlagException("--peer-auto-tls is not supported by Ketch yet: give --peer-cert-file and --peer-key-file");
-    }
+  private static TlsConfig peerTls(Map<String, String> v, TlsConfig.SelfSigned auto) throws FlagException {
     String cert = v.getOrDefault("peer-cert-file", "");
     String key = v.getOrDefault("peer-key-file", "");
     if (cert.isEmpty() != key.isEmpty()) {
       throw new FlagException("--peer-cert-file and --peer-key-file go together");
+    }
+    if (cert.isEmpty() && bool("peer-auto-tls", v.getOrDefault("peer-auto-tls", "false"))) {
+      if (bool("peer-client-cert-auth", v.getOrDefault("peer-client-cert-auth", "false"))) {
+        throw new FlagException("--peer-client-cert-auth needs --peer-trusted-ca-file and a certificate: "
+            + "--peer-auto-tls certificates are self-signed and verify nobody");
+      }
+      return selfSigned(tls(v, "peer-", auto.certFile().toString(), auto.keyFile().toString(),
+          "peer-client-cert-auth", "peer-crl-file", "", ""), auto);
     }
     if (cert.isEmpty()) {
       return TlsConfig.NONE;
@@ -323,7 +354,7 @@ public final class Flags {
     return new TlsConfig(Path.of(cert), Path.of(key), ca.isEmpty() ? null : Path.of(ca),
         bool(clientAuthFlag, v.getOrDefault(clientAuthFlag, "false")), crl.isEmpty() ? null : Path.of(crl),
         ciphers.isEmpty() ? List.of() : List.of(ciphers.split(",")), List.copyOf(protocols), allowedCn,
-        allowedHostname);
+        allowedHostname, null);
   }
 
   /** Parses a list of URLs; {@code https} only where TLS is served ({@code httpsAllowed}). */

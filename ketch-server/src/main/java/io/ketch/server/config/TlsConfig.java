@@ -19,12 +19,31 @@ import java.util.List;
  * @param protocols the TLS versions allowed, in Java's names (TLSv1.2, TLSv1.3)
  * @param allowedCn the common name a client (peer) certificate must have; empty: any
  * @param allowedHostname a host name a client (peer) certificate must be valid for; empty: any
+ * @param selfSigned with {@code --auto-tls} ({@code --peer-auto-tls}): the certificate to make in
+ *     {@code certFile} and {@code keyFile} at start, whose peers are not verified; null otherwise
  */
 public record TlsConfig(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth, Path crlFile,
-    List<String> cipherSuites, List<String> protocols, String allowedCn, String allowedHostname) {
+    List<String> cipherSuites, List<String> protocols, String allowedCn, String allowedHostname,
+    SelfSigned selfSigned) {
 
   /** No TLS. */
-  public static final TlsConfig NONE = new TlsConfig(null, null, null, false, null, List.of(), List.of(), "", "");
+  public static final TlsConfig NONE =
+      new TlsConfig(null, null, null, false, null, List.of(), List.of(), "", "", null);
+
+  /**
+   * A self-signed certificate ({@code --auto-tls}, {@code --peer-auto-tls}) made in {@code dir} for
+   * {@code hosts} (the listen URLs' hosts), valid {@code validityYears} ({@code --self-signed-cert-validity});
+   * {@code clientUse}: also for the client side of a connection (between members).
+   */
+  public record SelfSigned(Path dir, List<String> hosts, int validityYears, boolean clientUse) {
+    public Path certFile() {
+      return dir.resolve("cert.pem");
+    }
+
+    public Path keyFile() {
+      return dir.resolve("key.pem");
+    }
+  }
 
   /** Whether TLS is served. */
   public boolean enabled() {

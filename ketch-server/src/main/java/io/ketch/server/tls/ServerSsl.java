@@ -14,11 +14,15 @@ import javax.net.ssl.SSLException;
  * The client port's TLS: the JDK's TLS (it takes the reloading key and trust managers) with gRPC's
  * ALPN settings, the versions and cipher suites the flags allow, and client certificates required
  * with {@code --client-cert-auth} (asked for, not required, when CAs are trusted without it, as etcd).
+ * With {@code --auto-tls}, the self-signed certificate is made first when the data directory has none.
  */
 public final class ServerSsl {
   private ServerSsl() {}
 
   public static SslContext context(TlsConfig tls) throws IOException, GeneralSecurityException {
+    if (tls.selfSigned() != null) {
+      SelfSignedCertificate.ensure(tls.selfSigned());
+    }
     ReloadingCredentials credentials = new ReloadingCredentials(tls);
     SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()),
         SslProvider.JDK);
