@@ -80,7 +80,7 @@ class AuthKvDifferentialTest {
   }
 
   /** Whether a txn has a txn among its operations (etcd 3.4 does not check those: see above). */
-  private static boolean nested(TxnRequest t) {
+  static boolean nested(TxnRequest t) {
     return java.util.stream.Stream.concat(t.getSuccessList().stream(), t.getFailureList().stream())
         .anyMatch(RequestOp::hasRequestTxn);
   }
@@ -91,7 +91,7 @@ class AuthKvDifferentialTest {
   }
 
   /** root (root role) and {@code user} (readwrite a/, read b/), auth on; returns the user's token. */
-  private static String setUp(Endpoint e, String user) {
+  static String setUp(Endpoint e, String user) {
     ManagedChannel ch = e.channel();
     try {
       AuthGrpc.AuthBlockingStub a = AuthGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
@@ -112,7 +112,7 @@ class AuthKvDifferentialTest {
     return token(e, user, "pw");
   }
 
-  private static String token(Endpoint e, String user, String password) {
+  static String token(Endpoint e, String user, String password) {
     ManagedChannel ch = e.channel();
     try {
       return AuthGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)

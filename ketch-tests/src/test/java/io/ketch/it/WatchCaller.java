@@ -33,11 +33,26 @@ final class WatchCaller implements AutoCloseable {
     this(e.channel(), true);
   }
 
+  /** A stream whose calls carry {@code token} (gRPC metadata {@code token}, as clientv3 sends it). */
+  WatchCaller(Endpoint e, String token) {
+    this(e.channel(), true, token);
+  }
+
   /** A stream on an existing channel (several streams may share one connection). */
   WatchCaller(ManagedChannel channel, boolean ownChannel) {
+    this(channel, ownChannel, null);
+  }
+
+  private WatchCaller(ManagedChannel channel, boolean ownChannel, String token) {
     this.channel = channel;
     this.ownChannel = ownChannel;
-    this.requests = WatchGrpc.newStub(channel).watch(new StreamObserver<>() {
+    WatchGrpc.WatchStub stub = WatchGrpc.newStub(channel);
+    if (token != null) {
+      io.grpc.Metadata md = new io.grpc.Metadata();
+      md.put(io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER), token);
+      stub = stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md));
+    }
+    this.requests = stub.watch(new StreamObserver<>() {
       @Override
       public void onNext(WatchResponse r) {
         arrived.add(r);

@@ -86,7 +86,7 @@ class WatchDifferentialTest {
     }
   }
 
-  private static WatchCreateRequest randomWatch(Random rnd, KvOpGenerator gen) {
+  static WatchCreateRequest randomWatch(Random rnd, KvOpGenerator gen) {
     WatchCreateRequest.Builder c = WatchCreateRequest.newBuilder();
     switch (rnd.nextInt(6)) {
       case 0 -> c.setKey(bs("a/" + rnd.nextInt(10)));
@@ -128,7 +128,7 @@ class WatchDifferentialTest {
    * Each watch's stream as lines: every event on its own line (how events are grouped into responses
    * may differ during catch-up), every other response with its header.
    */
-  private static String render(List<WatchResponse> responses) {
+  static String render(List<WatchResponse> responses) {
     Map<Long, List<String>> byId = new TreeMap<>();
     for (WatchResponse r : responses) {
       List<String> lines = byId.computeIfAbsent(r.getWatchId(), k -> new ArrayList<>());
