@@ -1,6 +1,16 @@
 package io.ketch.server.api;
 
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.ketch.api.etcdserverpb.AlarmMember;
+import io.ketch.api.etcdserverpb.AlarmType;
+import io.ketch.server.http.HealthEndpoints;
+import io.ketch.server.http.HttpPort;
+import io.ketch.server.http.HttpRouter;
+import io.ketch.server.http.JsonGateway;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
@@ -30,6 +40,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +67,12 @@ public final class GrpcServer implements AutoCloseable {
     }
   }
 
+  /** How long a new connection may take to show its protocol (and, for gRPC, finish its handshake). */
+  private static final long HANDSHAKE_TIMEOUT_SECONDS = 20;
+
   private final List<Server> servers = new ArrayList<>();
+  private Server gatewayServer;
+  private ManagedChannel gatewayChannel;
   private final ExecutorService reads;
   private final ExecutorService recipes;
   private final TransportLoops loops;
@@ -138,31 +155,38 @@ public final class GrpcServer implements AutoCloseable {
       return self != null && self.getIsLearner();
     });
     HealthStatusManager health = new HealthStatusManager();
+    List<BindableService> services = List.of(kvService, maintenance,
+        new WatchService(parts.watchable(), loops, noLeader, parts.applier().permissions()),
+        new LeaseService(kv, raft, parts.keeper(), headers, quota, parts.applier().permissions()),
+        new ClusterService(raft, parts.membership(), parts.clusterAdmin(), headers),
+        authService, lock, election);
     try {
+      // etcd's JSON gateway calls the same services, through the same interceptors, in-process
+      String gatewayName = "ketch-gateway-" + UUID.randomUUID();
+      InProcessServerBuilder inProcess = InProcessServerBuilder.forName(gatewayName).directExecutor()
+          .intercept(authorizer)
+          .intercept(guard);
+      services.forEach(inProcess::addService);
+      g.gatewayServer = inProcess.build().start();
+      g.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
+      HttpRouter router = new HttpRouter(new HealthEndpoints(memberHealth(parts)),
+          new JsonGateway(services.stream().map(BindableService::bindService).toList(), g.gatewayChannel));
+      int maxHttpBody = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
       for (Listener listener : listeners) {
-        NettyServerBuilder b = NettyServerBuilder.forAddress(listener.address());
-        if (listener.tls()) {
-          b.sslContext(ssl);
-        }
-        Server s = b
-            .bossEventLoopGroup(loops.boss())
+        NettyServerBuilder b = NettyServerBuilder.forAddress(listener.address(),
+            HttpPort.credentials(listener.tls() ? ssl : null, router, maxHttpBody));
+        b.bossEventLoopGroup(loops.boss())
             .workerEventLoopGroup(loops.workers())
             .channelType(loops.channelType())
             .directExecutor()
-            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
+            .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            .maxInboundMessageSize(maxHttpBody)
             .permitKeepAliveTime(1, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .intercept(authorizer)
-            .intercept(guard)
-            .addService(kvService)
-            .addService(maintenance)
-            .addService(new WatchService(parts.watchable(), loops, noLeader, parts.applier().permissions()))
-            .addService(new LeaseService(kv, raft, parts.keeper(), headers, quota, parts.applier().permissions()))
-            .addService(new ClusterService(raft, parts.membership(), parts.clusterAdmin(), headers))
-            .addService(authService)
-            .addService(lock)
-            .addService(election)
-            .addService(health.getHealthService())
+            .intercept(guard);
+        services.forEach(b::addService);
+        Server s = b.addService(health.getHealthService())
             .build()
             .start();
         g.servers.add(s);
@@ -172,6 +196,33 @@ public final class GrpcServer implements AutoCloseable {
       throw e;
     }
     return g;
+  }
+
+  /** What etcd's probes look at (/health, /livez, /readyz). */
+  private static HealthEndpoints.Member memberHealth(Parts parts) {
+    RaftNode raft = parts.raft();
+    return new HealthEndpoints.Member() {
+      @Override
+      public List<AlarmType> alarms() {
+        return parts.applier().alarms().list(AlarmType.NONE).stream().map(AlarmMember::getAlarm).toList();
+      }
+
+      @Override
+      public boolean hasLeader() {
+        return raft.leaderId() != 0;
+      }
+
+      @Override
+      public boolean isLearner() {
+        MemberRecord self = parts.membership().member(raft.memberId());
+        return self != null && self.getIsLearner();
+      }
+
+      @Override
+      public CompletableFuture<Void> read(boolean serializable) {
+        return serializable ? CompletableFuture.completedFuture(null) : raft.readBarrier();
+      }
+    };
   }
 
   /** The bound addresses (ports resolved), in listen order. */
@@ -185,6 +236,12 @@ public final class GrpcServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (gatewayChannel != null) {
+      gatewayChannel.shutdownNow();
+    }
+    if (gatewayServer != null) {
+      gatewayServer.shutdownNow();
+    }
     for (Server s : servers) {
       s.shutdown();
     }

@@ -1,6 +1,7 @@
 package io.ketch.server.tls;
 
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -32,6 +33,10 @@ public final class ServerSsl {
     } else if (tls.clientCertAuth()) {
       throw new GeneralSecurityException("--client-cert-auth needs --trusted-ca-file");
     }
+    // http/1.1 first: curl and browsers get etcd's JSON gateway; gRPC clients offer only h2
+    b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "http/1.1", "h2"));
     b.protocols(tls.protocols());
     if (!tls.cipherSuites().isEmpty()) {
       b.ciphers(tls.cipherSuites());

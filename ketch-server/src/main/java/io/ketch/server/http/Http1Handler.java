@@ -1,0 +1,62 @@
+package io.ketch.server.http;
+
+import io.grpc.netty.shaded.io.netty.buffer.ByteBufUtil;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpRequest;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderNames;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponseStatus;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * One HTTP/1.1 connection on the client port, after the first bytes showed it is not gRPC: each
+ * aggregated request goes to the {@link HttpRouter} (Netty's keep-alive handler before it keeps the
+ * connection open unless the client asked to close it). Requests on one connection are answered in
+ * order (HTTP/1.1 has no other way): the next is read once the previous answer is written.
+ */
+final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private final HttpRouter router;
+
+  Http1Handler(HttpRouter router) {
+    super(true);
+    this.router = router;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+    if (!req.decoderResult().isSuccess()) {
+      respond(ctx, JsonGateway.Answer.text(400, "400 Bad Request\n"));
+      return;
+    }
+    byte[] body = ByteBufUtil.getBytes(req.content());
+    String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    ctx.channel().config().setAutoRead(false); // one request at a time
+    router.handle(req.method().name(), req.uri(), authorization, body).whenComplete((answer, err) -> {
+      JsonGateway.Answer a = err == null ? answer : JsonGateway.error(io.grpc.Status.fromThrowable(err));
+      ctx.executor().execute(() -> {
+        respond(ctx, a);
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+      });
+    });
+  }
+
+  private static void respond(ChannelHandlerContext ctx, JsonGateway.Answer a) {
+    FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
+        Unpooled.wrappedBuffer(a.body()));
+    resp.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+    resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
+    if (a.status() >= 400 && a.contentType().startsWith("text/plain")) {
+      resp.headers().set("X-Content-Type-Options", "nosniff");
+    }
+    ctx.writeAndFlush(resp);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

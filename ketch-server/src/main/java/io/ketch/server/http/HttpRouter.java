@@ -1,0 +1,35 @@
+package io.ketch.server.http;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where an HTTP request on the client port goes: etcd's probes and version, the JSON gateway, or
+ * Go's "404 page not found".
+ */
+public final class HttpRouter {
+  private final HealthEndpoints health;
+  private final JsonGateway gateway;
+
+  public HttpRouter(HealthEndpoints health, JsonGateway gateway) {
+    this.health = health;
+    this.gateway = gateway;
+  }
+
+  /** Answers one request; {@code uri} is the request target (path and query). */
+  public CompletableFuture<JsonGateway.Answer> handle(String method, String uri, String authorization, byte[] body) {
+    int q = uri.indexOf('?');
+    String path = q < 0 ? uri : uri.substring(0, q);
+    QueryString query = QueryString.parse(q < 0 ? null : uri.substring(q + 1));
+    try {
+      if (health.serves(path)) {
+        return health.handle(method, path, query);
+      }
+      if (gateway.serves(path)) {
+        return gateway.handle(method, path, authorization, body);
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(JsonGateway.error(io.grpc.Status.fromThrowable(e)));
+    }
+    return CompletableFuture.completedFuture(JsonGateway.Answer.text(404, "404 page not found\n"));
+  }
+}

@@ -1,0 +1,166 @@
+package io.ketch.server.http;
+
+import com.google.api.AnnotationsProto;
+import com.google.api.HttpRule;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * etcd's JSON gateway: {@code POST /v3/<service>/<method>} (and the {@code /v3beta/} aliases etcd 3.4
+ * still serves) with a JSON body is the gRPC call the proto's {@code google.api.http} annotation names,
+ * made to this member's own services through an in-process channel, so every interceptor (the
+ * authorization step, the member guard) applies exactly as to a gRPC client. The token travels as
+ * etcd's gateway sends it: the {@code Authorization} header as {@code authorization} metadata.
+ *
+ * <p>Bodies are read as Go's jsonpb reads them ({@link JsonToProto}); answers are printed as
+ * etcd's gateway prints them (proto field names, 64-bit integers as strings, bytes as base64,
+ * defaults left out) and failures as {@code {"error":..,"message":..,"code":N}} with grpc-gateway's
+ * HTTP status for the code.
+ */
+public final class JsonGateway {
+  /** What the gateway answers: an HTTP status, a content type and a body. */
+  public record Answer(int status, String contentType, byte[] body) {
+    static Answer json(int status, String json) {
+      return new Answer(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Answer text(int status, String text) {
+      return new Answer(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static final JsonFormat.Printer PRINTER =
+      JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private record Route(MethodDescriptor<Object, Object> method, Message requestPrototype) {}
+
+  private final Map<String, Route> unary = new HashMap<>();
+  private final Map<String, Route> streaming = new HashMap<>();
+  private final Channel channel;
+
+  /** The routes of {@code services} (as registered on the gRPC server), called through {@code channel}. */
+  public JsonGateway(List<ServerServiceDefinition> services, Channel channel) {
+    this.channel = channel;
+    for (ServerServiceDefinition service : services) {
+      if (!(service.getServiceDescriptor().getSchemaDescriptor() instanceof ProtoServiceDescriptorSupplier s)) {
+        continue;
+      }
+      Descriptors.ServiceDescriptor proto = s.getServiceDescriptor();
+      for (Descriptors.MethodDescriptor m : proto.getMethods()) {
+        HttpRule rule = m.getOptions().getExtension(AnnotationsProto.http);
+        if (rule.getPost().isEmpty()) {
+          continue;
+        }
+        @SuppressWarnings("unchecked")
+        ServerMethodDefinition<Object, Object> def =
+            (ServerMethodDefinition<Object, Object>) service.getMethod(proto.getFullName() + "/" + m.getName());
+        if (def == null) {
+          continue;
+        }
+        MethodDescriptor<Object, Object> md = def.getMethodDescriptor();
+        Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<?>) md.getRequestMarshaller())
+            .getMessagePrototype();
+        Route route = new Route(md, prototype);
+        Map<String, Route> table = md.getType() == MethodDescriptor.MethodType.UNARY ? unary : streaming;
+        table.put(rule.getPost(), route);
+        if (rule.getPost().startsWith("/v3/")) {
+          table.put("/v3beta/" + rule.getPost().substring(4), route); // etcd 3.4's alias
+        }
+      }
+    }
+  }
+
+  /** Whether {@code path} is one of the gateway's (any method). */
+  public boolean serves(String path) {
+    return path.startsWith("/v3/") || path.startsWith("/v3beta/");
+  }
+
+  /** Answers one request to a gateway path. */
+  public CompletableFuture<Answer> handle(String httpMethod, String path, String authorization, byte[] body) {
+    Route route = unary.get(path);
+    if (route == null) {
+      if (streaming.containsKey(path)) {
+        return CompletableFuture.completedFuture(error(Status.UNIMPLEMENTED.withDescription(
+            "ketch: streaming gateway routes are not served yet; use gRPC for " + path)));
+      }
+      return CompletableFuture.completedFuture(Answer.text(404, "Not Found\n"));
+    }
+    if (!httpMethod.equals("POST")) {
+      return CompletableFuture.completedFuture(Answer.text(405, "Method Not Allowed\n"));
+    }
+    Message request;
+    try {
+      request = JsonToProto.read(body, route.requestPrototype());
+    } catch (JsonToProto.BadJson e) {
+      return CompletableFuture.completedFuture(error(Status.INVALID_ARGUMENT.withDescription(e.getMessage())));
+    }
+    Channel ch = channel;
+    if (authorization != null) {
+      Metadata md = new Metadata();
+      md.put(AUTHORIZATION, authorization);
+      ch = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md));
+    }
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
+    com.google.common.util.concurrent.ListenableFuture<Object> call =
+        ClientCalls.futureUnaryCall(ch.newCall(route.method(), CallOptions.DEFAULT), request);
+    call.addListener(() -> {
+      try {
+        answer.complete(Answer.json(200, GoJsonText.fromJsonFormat(PRINTER.print((Message) call.get()))));
+      } catch (java.util.concurrent.ExecutionException e) {
+        answer.complete(error(Status.fromThrowable(e.getCause())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        answer.complete(error(Status.CANCELLED));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        answer.complete(error(Status.INTERNAL.withDescription(e.getMessage())));
+      }
+    }, Runnable::run);
+    return answer;
+  }
+
+  /** grpc-gateway's error body and HTTP status for a gRPC status. */
+  static Answer error(Status status) {
+    String message = status.getDescription() == null ? "" : status.getDescription();
+    int code = status.getCode().value();
+    return Answer.json(httpStatus(status.getCode()),
+        "{\"error\":" + GoJsonText.quote(message) + ",\"message\":" + GoJsonText.quote(message) + ",\"code\":" + code
+            + "}");
+  }
+
+  /** grpc-gateway v1's HTTPStatusFromCode. */
+  static int httpStatus(Status.Code code) {
+    return switch (code) {
+      case OK -> 200;
+      case CANCELLED -> 408;
+      case UNKNOWN, INTERNAL, DATA_LOSS -> 500;
+      case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+      case DEADLINE_EXCEEDED -> 504;
+      case NOT_FOUND -> 404;
+      case ALREADY_EXISTS, ABORTED -> 409;
+      case PERMISSION_DENIED -> 403;
+      case UNAUTHENTICATED -> 401;
+      case RESOURCE_EXHAUSTED -> 429;
+      case UNIMPLEMENTED -> 501;
+      case UNAVAILABLE -> 503;
+    };
+  }
+}
