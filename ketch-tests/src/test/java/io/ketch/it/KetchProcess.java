@@ -45,7 +45,7 @@ final class KetchProcess implements Endpoint {
           "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
           "--initial-cluster", "crash=" + peer));
       cmd.addAll(extraFlags);
-      process = new ProcessBuilder(cmd)
+      process = TestDirs.nativeLibraryIn(new ProcessBuilder(cmd), dir)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("ketch.log").toFile()))
           .start();

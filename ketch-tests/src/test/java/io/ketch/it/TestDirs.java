@@ -35,6 +35,22 @@ public final class TestDirs {
     }
   }
 
+  /**
+   * {@code pb} with RocksDB's native library unpacked into {@code dir/native} under a fixed name:
+   * by default every process unpacks its own copy into /tmp (15 MB) and only a clean exit deletes
+   * it, so members killed by the tests would leave one each behind.
+   */
+  public static ProcessBuilder nativeLibraryIn(ProcessBuilder pb, Path dir) {
+    Path lib = dir.resolve("native");
+    try {
+      Files.createDirectories(lib);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    pb.environment().put("ROCKSDB_SHAREDLIB_DIR", lib.toString());
+    return pb;
+  }
+
   /** A port free on 127.0.0.1 that no outgoing connection can take before the server binds it. */
   public static int freePort() {
     return LoopbackPorts.next();

@@ -67,7 +67,13 @@ public final class JsonGateway {
       Descriptors.ServiceDescriptor proto = s.getServiceDescriptor();
       for (Descriptors.MethodDescriptor m : proto.getMethods()) {
         HttpRule rule = m.getOptions().getExtension(AnnotationsProto.http);
-        if (rule.getPost().isEmpty()) {
+        List<String> paths = new java.util.ArrayList<>();
+        for (HttpRule r : concat(rule, rule.getAdditionalBindingsList())) {
+          if (!r.getPost().isEmpty()) {
+            paths.add(r.getPost());
+          }
+        }
+        if (paths.isEmpty()) {
           continue;
         }
         @SuppressWarnings("unchecked")
@@ -81,9 +87,11 @@ public final class JsonGateway {
             .getMessagePrototype();
         Route route = new Route(md, prototype);
         Map<String, Route> table = md.getType() == MethodDescriptor.MethodType.UNARY ? unary : streaming;
-        table.put(rule.getPost(), route);
-        if (rule.getPost().startsWith("/v3/")) {
-          table.put("/v3beta/" + rule.getPost().substring(4), route); // etcd 3.4's alias
+        for (String path : paths) {
+          table.put(path, route);
+          if (path.startsWith("/v3/")) {
+            table.put("/v3beta/" + path.substring(4), route); // etcd 3.4's alias
+          }
         }
       }
     }
@@ -146,13 +154,20 @@ public final class JsonGateway {
             + "}");
   }
 
-  /** grpc-gateway v1's HTTPStatusFromCode. */
+  private static List<HttpRule> concat(HttpRule first, List<HttpRule> more) {
+    List<HttpRule> all = new java.util.ArrayList<>(more);
+    all.add(0, first);
+    return all;
+  }
+
+  /** grpc-gateway's HTTPStatusFromCode in the version etcd 3.4 serves (FailedPrecondition: 412). */
   static int httpStatus(Status.Code code) {
     return switch (code) {
       case OK -> 200;
       case CANCELLED -> 408;
       case UNKNOWN, INTERNAL, DATA_LOSS -> 500;
-      case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> 400;
+      case FAILED_PRECONDITION -> 412;
       case DEADLINE_EXCEEDED -> 504;
       case NOT_FOUND -> 404;
       case ALREADY_EXISTS, ABORTED -> 409;

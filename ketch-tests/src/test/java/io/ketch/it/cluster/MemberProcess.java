@@ -2,6 +2,7 @@ package io.ketch.it.cluster;
 
 import io.ketch.it.Endpoint;
 import io.ketch.it.Readiness;
+import io.ketch.it.TestDirs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -72,7 +73,7 @@ final class MemberProcess implements Endpoint {
     cmd.addAll(flags);
     try {
       Files.createDirectories(dir);
-      process = new ProcessBuilder(cmd)
+      process = TestDirs.nativeLibraryIn(new ProcessBuilder(cmd), dir)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
           .start();
