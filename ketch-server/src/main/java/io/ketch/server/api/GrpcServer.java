@@ -7,10 +7,18 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.ketch.api.etcdserverpb.AlarmMember;
 import io.ketch.api.etcdserverpb.AlarmType;
-import io.ketch.server.http.HealthEndpoints;
-import io.ketch.server.http.HttpPort;
-import io.ketch.server.http.HttpRouter;
-import io.ketch.server.http.JsonGateway;
+import io.ketch.api.etcdserverpb.AuthGrpc;
+import io.ketch.api.etcdserverpb.ClusterGrpc;
+import io.ketch.api.etcdserverpb.KVGrpc;
+import io.ketch.api.etcdserverpb.LeaseGrpc;
+import io.ketch.api.etcdserverpb.MaintenanceGrpc;
+import io.ketch.api.etcdserverpb.WatchGrpc;
+import io.ketch.api.v3electionpb.ElectionGrpc;
+import io.ketch.api.v3lockpb.LockGrpc;
+import io.ketch.server.gateway.HealthEndpoints;
+import io.ketch.server.gateway.HttpPort;
+import io.ketch.server.gateway.HttpRouter;
+import io.ketch.server.gateway.JsonGateway;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
@@ -170,7 +178,10 @@ public final class GrpcServer implements AutoCloseable {
       g.gatewayServer = inProcess.build().start();
       g.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
       HttpRouter router = new HttpRouter(new HealthEndpoints(memberHealth(parts)),
-          new JsonGateway(services.stream().map(BindableService::bindService).toList(), g.gatewayChannel));
+          new JsonGateway(List.of(KVGrpc.getServiceDescriptor(), WatchGrpc.getServiceDescriptor(),
+              LeaseGrpc.getServiceDescriptor(), ClusterGrpc.getServiceDescriptor(),
+              MaintenanceGrpc.getServiceDescriptor(), AuthGrpc.getServiceDescriptor(),
+              LockGrpc.getServiceDescriptor(), ElectionGrpc.getServiceDescriptor()), g.gatewayChannel));
       int maxHttpBody = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
       for (Listener listener : listeners) {
         NettyServerBuilder b = NettyServerBuilder.forAddress(listener.address(),

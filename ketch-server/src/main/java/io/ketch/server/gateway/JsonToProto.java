@@ -1,4 +1,4 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumDescriptor;
@@ -26,12 +26,15 @@ final class JsonToProto {
 
   /** The message {@code body} describes; an empty body (or {@code null}) is the empty message. */
   static Message read(byte[] body, Message prototype) throws BadJson {
-    GoJson.Value v;
     try {
-      v = GoJson.decode(body);
+      return read(GoJson.decode(body), prototype);
     } catch (GoJson.SyntaxError e) {
       throw new BadJson(e.getMessage());
     }
+  }
+
+  /** The message a decoded value describes (null: the empty message). */
+  static Message read(GoJson.Value v, Message prototype) throws BadJson {
     Message.Builder b = prototype.newBuilderForType();
     if (v != null && v.kind() != GoJson.Kind.NULL) {
       merge(v, b);

@@ -1,4 +1,4 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 /** JSON text as Go's encoding/json writes it (what etcd's gateway answers carry). */
 final class GoJsonText {

@@ -1,4 +1,4 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

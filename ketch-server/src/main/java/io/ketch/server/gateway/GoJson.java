@@ -1,4 +1,4 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -57,12 +57,30 @@ final class GoJson {
 
   /** The first value of {@code body} as Go's json.Decoder reads it; null when the body holds none. */
   static Value decode(byte[] body) throws SyntaxError {
-    GoJson r = new GoJson(new String(body, StandardCharsets.UTF_8), false);
-    r.skipSpace();
-    if (r.pos == r.in.length()) {
-      return null; // io.EOF: the gateway takes it as an empty request
+    return decoder(body).next();
+  }
+
+  /** Go's json.Decoder over {@code body}: values one after another (a streaming request's messages). */
+  static Decoder decoder(byte[] body) {
+    return new Decoder(new GoJson(new String(body, StandardCharsets.UTF_8), false));
+  }
+
+  /** Successive values of one body. */
+  static final class Decoder {
+    private final GoJson reader;
+
+    private Decoder(GoJson reader) {
+      this.reader = reader;
     }
-    return r.value();
+
+    /** The next value; null at the end of the body (io.EOF). */
+    Value next() throws SyntaxError {
+      reader.skipSpace();
+      if (reader.pos == reader.in.length()) {
+        return null;
+      }
+      return reader.value();
+    }
   }
 
   /** {@code text} as Go's json.Unmarshal reads it: one value and nothing after it. */

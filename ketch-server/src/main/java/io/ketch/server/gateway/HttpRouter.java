@@ -1,4 +1,4 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -13,6 +13,18 @@ public final class HttpRouter {
   public HttpRouter(HealthEndpoints health, JsonGateway gateway) {
     this.health = health;
     this.gateway = gateway;
+  }
+
+  /** Whether the request is answered as a stream ({@link #stream}) rather than by {@link #handle}. */
+  public boolean streams(String method, String uri) {
+    int q = uri.indexOf('?');
+    return gateway.streams(method, q < 0 ? uri : uri.substring(0, q));
+  }
+
+  /** Starts a streaming answer; returns what cancels it. */
+  Runnable stream(String uri, String authorization, byte[] body, GatewayStream.Sink sink) {
+    int q = uri.indexOf('?');
+    return gateway.stream(q < 0 ? uri : uri.substring(0, q), authorization, body, sink);
   }
 
   /** Answers one request; {@code uri} is the request target (path and query). */

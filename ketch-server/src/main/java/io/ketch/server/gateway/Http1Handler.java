@@ -1,15 +1,21 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 import io.grpc.netty.shaded.io.netty.buffer.ByteBufUtil;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultHttpContent;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultHttpResponse;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpRequest;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpResponse;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderNames;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponse;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponseStatus;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One HTTP/1.1 connection on the client port, after the first bytes showed it is not gRPC: each
@@ -34,6 +40,11 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     byte[] body = ByteBufUtil.getBytes(req.content());
     String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
     ctx.channel().config().setAutoRead(false); // one request at a time
+    if (router.streams(req.method().name(), req.uri())) {
+      Runnable cancel = router.stream(req.uri(), authorization, body, new ChunkedSink(ctx));
+      ctx.channel().closeFuture().addListener(f -> cancel.run());
+      return;
+    }
     router.handle(req.method().name(), req.uri(), authorization, body).whenComplete((answer, err) -> {
       JsonGateway.Answer a = err == null ? answer : JsonGateway.error(io.grpc.Status.fromThrowable(err));
       ctx.executor().execute(() -> {
@@ -53,6 +64,44 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
       resp.headers().set("X-Content-Type-Options", "nosniff");
     }
     ctx.writeAndFlush(resp);
+  }
+
+  /** A streaming answer as a chunked response: one chunk per line, flushed as it comes. */
+  private static final class ChunkedSink implements GatewayStream.Sink {
+    private final ChannelHandlerContext ctx;
+
+    ChunkedSink(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public void start() {
+      ctx.executor().execute(() -> {
+        HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        HttpUtil.setTransferEncodingChunked(resp, true);
+        ctx.writeAndFlush(resp);
+      });
+    }
+
+    @Override
+    public void line(String text) {
+      ctx.executor().execute(() ->
+          ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8))));
+    }
+
+    @Override
+    public void end(JsonGateway.Answer failure) {
+      ctx.executor().execute(() -> {
+        if (failure != null) {
+          respond(ctx, failure);
+        } else {
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+      });
+    }
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 import io.grpc.Attributes;
 import io.grpc.Grpc;

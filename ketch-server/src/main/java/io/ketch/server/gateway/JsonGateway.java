@@ -1,4 +1,4 @@
-package io.ketch.server.http;
+package io.ketch.server.gateway;
 
 import com.google.api.AnnotationsProto;
 import com.google.api.HttpRule;
@@ -10,8 +10,7 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerMethodDefinition;
-import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.stub.ClientCalls;
@@ -57,15 +56,22 @@ public final class JsonGateway {
   private final Map<String, Route> streaming = new HashMap<>();
   private final Channel channel;
 
-  /** The routes of {@code services} (as registered on the gRPC server), called through {@code channel}. */
-  public JsonGateway(List<ServerServiceDefinition> services, Channel channel) {
+  /**
+   * The routes of {@code services} (the generated descriptors: proto schema and standard marshallers,
+   * whatever marshallers the bound services use on the server side), called through {@code channel}.
+   */
+  public JsonGateway(List<ServiceDescriptor> services, Channel channel) {
     this.channel = channel;
-    for (ServerServiceDefinition service : services) {
-      if (!(service.getServiceDescriptor().getSchemaDescriptor() instanceof ProtoServiceDescriptorSupplier s)) {
+    for (ServiceDescriptor service : services) {
+      if (!(service.getSchemaDescriptor() instanceof ProtoServiceDescriptorSupplier s)) {
         continue;
       }
       Descriptors.ServiceDescriptor proto = s.getServiceDescriptor();
-      for (Descriptors.MethodDescriptor m : proto.getMethods()) {
+      for (MethodDescriptor<?, ?> any : service.getMethods()) {
+        Descriptors.MethodDescriptor m = proto.findMethodByName(any.getBareMethodName());
+        if (m == null) {
+          continue;
+        }
         HttpRule rule = m.getOptions().getExtension(AnnotationsProto.http);
         List<String> paths = new java.util.ArrayList<>();
         for (HttpRule r : concat(rule, rule.getAdditionalBindingsList())) {
@@ -77,12 +83,7 @@ public final class JsonGateway {
           continue;
         }
         @SuppressWarnings("unchecked")
-        ServerMethodDefinition<Object, Object> def =
-            (ServerMethodDefinition<Object, Object>) service.getMethod(proto.getFullName() + "/" + m.getName());
-        if (def == null) {
-          continue;
-        }
-        MethodDescriptor<Object, Object> md = def.getMethodDescriptor();
+        MethodDescriptor<Object, Object> md = (MethodDescriptor<Object, Object>) any;
         Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<?>) md.getRequestMarshaller())
             .getMessagePrototype();
         Route route = new Route(md, prototype);
@@ -106,10 +107,6 @@ public final class JsonGateway {
   public CompletableFuture<Answer> handle(String httpMethod, String path, String authorization, byte[] body) {
     Route route = unary.get(path);
     if (route == null) {
-      if (streaming.containsKey(path)) {
-        return CompletableFuture.completedFuture(error(Status.UNIMPLEMENTED.withDescription(
-            "ketch: streaming gateway routes are not served yet; use gRPC for " + path)));
-      }
       return CompletableFuture.completedFuture(Answer.text(404, "Not Found\n"));
     }
     if (!httpMethod.equals("POST")) {
@@ -121,12 +118,7 @@ public final class JsonGateway {
     } catch (JsonToProto.BadJson e) {
       return CompletableFuture.completedFuture(error(Status.INVALID_ARGUMENT.withDescription(e.getMessage())));
     }
-    Channel ch = channel;
-    if (authorization != null) {
-      Metadata md = new Metadata();
-      md.put(AUTHORIZATION, authorization);
-      ch = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md));
-    }
+    Channel ch = channelFor(authorization);
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     com.google.common.util.concurrent.ListenableFuture<Object> call =
         ClientCalls.futureUnaryCall(ch.newCall(route.method(), CallOptions.DEFAULT), request);
@@ -143,6 +135,27 @@ public final class JsonGateway {
       }
     }, Runnable::run);
     return answer;
+  }
+
+  /** Whether {@code path} is a streaming route answered with a POST (see {@link GatewayStream}). */
+  public boolean streams(String httpMethod, String path) {
+    return httpMethod.equals("POST") && streaming.containsKey(path);
+  }
+
+  /** Starts a streaming route's call; returns what cancels it. */
+  Runnable stream(String path, String authorization, byte[] body, GatewayStream.Sink sink) {
+    Route route = streaming.get(path);
+    return GatewayStream.start(channelFor(authorization), route.method(), route.requestPrototype(), body, sink);
+  }
+
+  /** The in-process channel, sending {@code authorization} (the HTTP header) as etcd's gateway does. */
+  private Channel channelFor(String authorization) {
+    if (authorization == null) {
+      return channel;
+    }
+    Metadata md = new Metadata();
+    md.put(AUTHORIZATION, authorization);
+    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md));
   }
 
   /** grpc-gateway's error body and HTTP status for a gRPC status. */
