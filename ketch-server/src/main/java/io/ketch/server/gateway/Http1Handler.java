@@ -34,29 +34,30 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
     if (!req.decoderResult().isSuccess()) {
-      respond(ctx, JsonGateway.Answer.text(400, "400 Bad Request\n"));
+      respond(ctx, HttpVersion.HTTP_1_1, JsonGateway.Answer.text(400, "400 Bad Request\n"));
       return;
     }
     byte[] body = ByteBufUtil.getBytes(req.content());
     String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    HttpVersion version = req.protocolVersion(); // as Go: an HTTP/1.0 request gets an HTTP/1.0 answer
     ctx.channel().config().setAutoRead(false); // one request at a time
     if (router.streams(req.method().name(), req.uri())) {
-      Runnable cancel = router.stream(req.uri(), authorization, body, new ChunkedSink(ctx));
+      Runnable cancel = router.stream(req.uri(), authorization, body, new ChunkedSink(ctx, version));
       ctx.channel().closeFuture().addListener(f -> cancel.run());
       return;
     }
     router.handle(req.method().name(), req.uri(), authorization, body).whenComplete((answer, err) -> {
       JsonGateway.Answer a = err == null ? answer : JsonGateway.error(io.grpc.Status.fromThrowable(err));
       ctx.executor().execute(() -> {
-        respond(ctx, a);
+        respond(ctx, version, a);
         ctx.channel().config().setAutoRead(true);
         ctx.read();
       });
     });
   }
 
-  private static void respond(ChannelHandlerContext ctx, JsonGateway.Answer a) {
-    FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
+  private static void respond(ChannelHandlerContext ctx, HttpVersion version, JsonGateway.Answer a) {
+    FullHttpResponse resp = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(a.status()),
         Unpooled.wrappedBuffer(a.body()));
     resp.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
@@ -69,15 +70,17 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** A streaming answer as a chunked response: one chunk per line, flushed as it comes. */
   private static final class ChunkedSink implements GatewayStream.Sink {
     private final ChannelHandlerContext ctx;
+    private final HttpVersion version;
 
-    ChunkedSink(ChannelHandlerContext ctx) {
+    ChunkedSink(ChannelHandlerContext ctx, HttpVersion version) {
       this.ctx = ctx;
+      this.version = version;
     }
 
     @Override
     public void start() {
       ctx.executor().execute(() -> {
-        HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpResponse resp = new DefaultHttpResponse(version, HttpResponseStatus.OK);
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         HttpUtil.setTransferEncodingChunked(resp, true);
         ctx.writeAndFlush(resp);
@@ -94,7 +97,7 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     public void end(JsonGateway.Answer failure) {
       ctx.executor().execute(() -> {
         if (failure != null) {
-          respond(ctx, failure);
+          respond(ctx, version, failure);
         } else {
           ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
