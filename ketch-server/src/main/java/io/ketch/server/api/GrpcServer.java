@@ -16,6 +16,10 @@ import io.ketch.api.etcdserverpb.WatchGrpc;
 import io.ketch.api.v3electionpb.ElectionGrpc;
 import io.ketch.api.v3lockpb.LockGrpc;
 import io.ketch.server.gateway.HealthEndpoints;
+import io.ketch.server.metrics.EtcdMetrics;
+import io.ketch.server.metrics.GrpcServerMetrics;
+import io.ketch.server.mvcc.MvccCounters;
+import io.grpc.ServiceDescriptor;
 import io.ketch.server.gateway.HttpPort;
 import io.ketch.server.gateway.HttpRouter;
 import io.ketch.server.gateway.JsonGateway;
@@ -168,20 +172,22 @@ public final class GrpcServer implements AutoCloseable {
         new LeaseService(kv, raft, parts.keeper(), headers, quota, parts.applier().permissions()),
         new ClusterService(raft, parts.membership(), parts.clusterAdmin(), headers),
         authService, lock, election);
+    List<ServiceDescriptor> descriptors = List.of(KVGrpc.getServiceDescriptor(), WatchGrpc.getServiceDescriptor(),
+        LeaseGrpc.getServiceDescriptor(), ClusterGrpc.getServiceDescriptor(), MaintenanceGrpc.getServiceDescriptor(),
+        AuthGrpc.getServiceDescriptor(), LockGrpc.getServiceDescriptor(), ElectionGrpc.getServiceDescriptor());
+    GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(descriptors);
     try {
       // etcd's JSON gateway calls the same services, through the same interceptors, in-process
       String gatewayName = "ketch-gateway-" + UUID.randomUUID();
       InProcessServerBuilder inProcess = InProcessServerBuilder.forName(gatewayName).directExecutor()
           .intercept(authorizer)
-          .intercept(guard);
+          .intercept(guard)
+          .intercept(grpcMetrics);
       services.forEach(inProcess::addService);
       g.gatewayServer = inProcess.build().start();
       g.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
       HttpRouter router = new HttpRouter(new HealthEndpoints(memberHealth(parts)),
-          new JsonGateway(List.of(KVGrpc.getServiceDescriptor(), WatchGrpc.getServiceDescriptor(),
-              LeaseGrpc.getServiceDescriptor(), ClusterGrpc.getServiceDescriptor(),
-              MaintenanceGrpc.getServiceDescriptor(), AuthGrpc.getServiceDescriptor(),
-              LockGrpc.getServiceDescriptor(), ElectionGrpc.getServiceDescriptor()), g.gatewayChannel));
+          new JsonGateway(descriptors, g.gatewayChannel), new EtcdMetrics(memberMetrics(parts), grpcMetrics));
       int maxHttpBody = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
       for (Listener listener : listeners) {
         NettyServerBuilder b = NettyServerBuilder.forAddress(listener.address(),
@@ -195,7 +201,8 @@ public final class GrpcServer implements AutoCloseable {
             .permitKeepAliveTime(1, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .intercept(authorizer)
-            .intercept(guard);
+            .intercept(guard)
+            .intercept(grpcMetrics); // outermost: every call counts, refused ones too
         services.forEach(b::addService);
         Server s = b.addService(health.getHealthService())
             .build()
@@ -207,6 +214,93 @@ public final class GrpcServer implements AutoCloseable {
       throw e;
     }
     return g;
+  }
+
+  /** What etcd's metrics are read from. */
+  private static EtcdMetrics.Member memberMetrics(Parts parts) {
+    RaftNode raft = parts.raft();
+    KvStore kv = parts.kv();
+    return new EtcdMetrics.Member() {
+      @Override
+      public boolean hasLeader() {
+        return raft.leaderId() != 0;
+      }
+
+      @Override
+      public boolean isLeader() {
+        return raft.leading();
+      }
+
+      @Override
+      public long leaderChanges() {
+        return raft.leaderChanges();
+      }
+
+      @Override
+      public long committedIndex() {
+        return raft.commitIndex();
+      }
+
+      @Override
+      public long appliedIndex() {
+        return raft.appliedIndex();
+      }
+
+      @Override
+      public int pendingProposals() {
+        return raft.pendingProposals();
+      }
+
+      @Override
+      public long failedProposals() {
+        return raft.failedProposals();
+      }
+
+      @Override
+      public long dbSizeBytes() {
+        return parts.backend().sizeOnDisk();
+      }
+
+      @Override
+      public long dbSizeInUseBytes() {
+        return parts.backend().sizeInUse();
+      }
+
+      @Override
+      public long currentRevision() {
+        return kv.currentRevision();
+      }
+
+      @Override
+      public long compactRevision() {
+        return kv.compactRevision();
+      }
+
+      @Override
+      public long keys() {
+        return kv.keyCount();
+      }
+
+      @Override
+      public MvccCounters mvcc() {
+        return kv.counters();
+      }
+
+      @Override
+      public int watchers() {
+        return parts.watchable().watcherCount();
+      }
+
+      @Override
+      public int watchStreams() {
+        return parts.watchable().streamCount();
+      }
+
+      @Override
+      public int slowWatchers() {
+        return parts.watchable().victimCount();
+      }
+    };
   }
 
   /** What etcd's probes look at (/health, /livez, /readyz). */

@@ -16,15 +16,27 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 
 /**
  * One HTTP/1.1 connection on the client port, after the first bytes showed it is not gRPC: each
  * aggregated request goes to the {@link HttpRouter} (Netty's keep-alive handler before it keeps the
  * connection open unless the client asked to close it). Requests on one connection are answered in
- * order (HTTP/1.1 has no other way): the next is read once the previous answer is written.
+ * the order they came (HTTP/1.1 pipelining has no other way): each waits until the one before it is
+ * written.
  */
 final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  /** Pipelined requests held at most before the connection stops being read. */
+  private static final int MAX_WAITING = 16;
+
+  /** A request as read, kept until its turn. */
+  private record Request(boolean decoded, String method, String uri, String authorization, byte[] body,
+      HttpVersion version) {}
+
   private final HttpRouter router;
+  /** Requests read while an earlier one is being answered (HTTP/1.1 pipelining): answered in order. */
+  private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+  private boolean answering;
 
   Http1Handler(HttpRouter router) {
     super(true);
@@ -33,27 +45,48 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-    if (!req.decoderResult().isSuccess()) {
-      respond(ctx, HttpVersion.HTTP_1_1, JsonGateway.Answer.text(400, "400 Bad Request\n"));
+    // as Go: an HTTP/1.0 request gets an HTTP/1.0 answer
+    waiting.add(new Request(req.decoderResult().isSuccess(), req.method().name(), req.uri(),
+        req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()), req.protocolVersion()));
+    if (waiting.size() > MAX_WAITING) {
+      ctx.channel().config().setAutoRead(false); // read on once the queue drains
+    }
+    next(ctx);
+  }
+
+  /** Answers the next waiting request unless one is being answered. Event loop only. */
+  private void next(ChannelHandlerContext ctx) {
+    if (answering) {
       return;
     }
-    byte[] body = ByteBufUtil.getBytes(req.content());
-    String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-    HttpVersion version = req.protocolVersion(); // as Go: an HTTP/1.0 request gets an HTTP/1.0 answer
-    ctx.channel().config().setAutoRead(false); // one request at a time
-    if (router.streams(req.method().name(), req.uri())) {
-      Runnable cancel = router.stream(req.uri(), authorization, body, new ChunkedSink(ctx, version));
+    Request req = waiting.poll();
+    if (req == null) {
+      ctx.channel().config().setAutoRead(true);
+      return;
+    }
+    answering = true;
+    if (!req.decoded()) {
+      respond(ctx, HttpVersion.HTTP_1_1, JsonGateway.Answer.text(400, "400 Bad Request\n"));
+      done(ctx);
+      return;
+    }
+    if (router.streams(req.method(), req.uri())) {
+      Runnable cancel = router.stream(req.uri(), req.authorization(), req.body(), new ChunkedSink(ctx, req.version()));
       ctx.channel().closeFuture().addListener(f -> cancel.run());
       return;
     }
-    router.handle(req.method().name(), req.uri(), authorization, body).whenComplete((answer, err) -> {
+    router.handle(req.method(), req.uri(), req.authorization(), req.body()).whenComplete((answer, err) -> {
       JsonGateway.Answer a = err == null ? answer : JsonGateway.error(io.grpc.Status.fromThrowable(err));
       ctx.executor().execute(() -> {
-        respond(ctx, version, a);
-        ctx.channel().config().setAutoRead(true);
-        ctx.read();
+        respond(ctx, req.version(), a);
+        done(ctx);
       });
     });
+  }
+
+  private void done(ChannelHandlerContext ctx) {
+    answering = false;
+    next(ctx);
   }
 
   private static void respond(ChannelHandlerContext ctx, HttpVersion version, JsonGateway.Answer a) {
@@ -68,7 +101,7 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   /** A streaming answer as a chunked response: one chunk per line, flushed as it comes. */
-  private static final class ChunkedSink implements GatewayStream.Sink {
+  private final class ChunkedSink implements GatewayStream.Sink {
     private final ChannelHandlerContext ctx;
     private final HttpVersion version;
 
@@ -101,8 +134,7 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else {
           ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        ctx.channel().config().setAutoRead(true);
-        ctx.read();
+        done(ctx);
       });
     }
   }

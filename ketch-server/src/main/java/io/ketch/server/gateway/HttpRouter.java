@@ -1,18 +1,22 @@
 package io.ketch.server.gateway;
 
+import io.ketch.server.metrics.EtcdMetrics;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where an HTTP request on the client port goes: etcd's probes and version, the JSON gateway, or
- * Go's "404 page not found".
+ * Where an HTTP request on the client port goes: {@code /metrics}, etcd's probes and version, the
+ * JSON gateway, or Go's "404 page not found".
  */
 public final class HttpRouter {
   private final HealthEndpoints health;
   private final JsonGateway gateway;
+  private final EtcdMetrics metrics;
 
-  public HttpRouter(HealthEndpoints health, JsonGateway gateway) {
+  public HttpRouter(HealthEndpoints health, JsonGateway gateway, EtcdMetrics metrics) {
     this.health = health;
     this.gateway = gateway;
+    this.metrics = metrics;
   }
 
   /** Whether the request is answered as a stream ({@link #stream}) rather than by {@link #handle}. */
@@ -33,6 +37,11 @@ public final class HttpRouter {
     String path = q < 0 ? uri : uri.substring(0, q);
     QueryString query = QueryString.parse(q < 0 ? null : uri.substring(q + 1));
     try {
+      if (path.equals("/metrics")) {
+        return CompletableFuture.completedFuture(method.equals("GET")
+            ? new JsonGateway.Answer(200, EtcdMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8))
+            : JsonGateway.Answer.text(405, "Method Not Allowed\n"));
+      }
       if (health.serves(path)) {
         return health.handle(method, path, query);
       }

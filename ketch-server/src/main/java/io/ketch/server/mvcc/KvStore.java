@@ -70,6 +70,19 @@ public final class KvStore implements AutoCloseable {
   }
 
   /** Opens a store without leases on {@code backend} (tests). */
+  private final MvccCounters counters = new MvccCounters();
+  private final java.util.concurrent.atomic.AtomicLong liveKeys = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Keys that exist now (etcd's keys_total): counted at restore, then kept by puts and deletes. */
+  public long keyCount() {
+    return liveKeys.get();
+  }
+
+  /** What the store has served since start (etcd's mvcc metrics). */
+  public MvccCounters counters() {
+    return counters;
+  }
+
   public static KvStore open(Backend backend) {
     return open(backend, KeyLeases.NONE);
   }
@@ -112,7 +125,9 @@ public final class KvStore implements AutoCloseable {
       Set<Revision> keep = index.compact(scheduled);
       lastCompaction = CompletableFuture.runAsync(() -> deleteCompacted(scheduled, keep), compactor);
     }
-    LOG.info("event=mvcc-restored rev={} compact_rev={} keys={}", currentRev, compactMainRev, index.size());
+    liveKeys.set(index.range(new byte[0], new byte[] {0}, currentRev).size());
+    LOG.info("event=mvcc-restored rev={} compact_rev={} keys={} live_keys={}", currentRev, compactMainRev,
+        index.size(), liveKeys.get());
   }
 
   /**
@@ -182,6 +197,7 @@ public final class KvStore implements AutoCloseable {
   }
 
   private RangeResult rangeKeys(byte[] key, byte[] end, long curRev, RangeOptions ro, boolean applying) {
+    counters.ranges.increment();
     long rev = ro.rev();
     if (rev > curRev) {
       throw new MvccException(MvccException.Kind.FUTURE_REV);
@@ -243,7 +259,8 @@ public final class KvStore implements AutoCloseable {
     try {
       long rev = currentRev;
       long first = compactMainRev;
-      return body.apply(new ReadView() {
+      int[] ranges = new int[1];
+      T result = body.apply(new ReadView() {
         @Override
         public long rev() {
           return rev;
@@ -256,9 +273,14 @@ public final class KvStore implements AutoCloseable {
 
         @Override
         public RangeResult range(byte[] key, byte[] end, RangeOptions ro) {
+          ranges[0]++;
           return rangeKeys(key, end, rev, ro, false);
         }
       });
+      if (ranges[0] > 1) {
+        counters.txns.increment();
+      }
+      return result;
     } finally {
       lock.readLock().unlock();
     }
@@ -510,6 +532,8 @@ public final class KvStore implements AutoCloseable {
     private final Backend.Batch batch;
     private final long beginRev;
     private int changes;
+    /** Ranges, puts and delete-ranges of this transaction: more than one makes it a txn (metrics). */
+    private int ops;
 
     private WriteTxn(Backend.Batch batch) {
       this.batch = batch;
@@ -534,11 +558,14 @@ public final class KvStore implements AutoCloseable {
 
     @Override
     public RangeResult range(byte[] key, byte[] end, RangeOptions ro) {
+      ops++;
       return rangeKeys(key, end, rev(), ro, true);
     }
 
     /** Writes {@code key = value}; returns the stored key-value. */
     public KeyValue put(byte[] key, ByteString value, long lease) {
+      ops++;
+      counters.puts.increment();
       long rev = beginRev + 1;
       KeyIndex ki;
       lock.writeLock().lock();
@@ -548,6 +575,9 @@ public final class KvStore implements AutoCloseable {
         lock.writeLock().unlock();
       }
       KeyIndex.Found prev = ki.get(rev);
+      if (prev == null) {
+        liveKeys.incrementAndGet();
+      }
       Revision idx = new Revision(rev, changes);
       KeyValue kv = KeyValue.newBuilder()
           .setKey(UnsafeByteOperations.unsafeWrap(key))
@@ -573,7 +603,10 @@ public final class KvStore implements AutoCloseable {
 
     /** Deletes every live key in the range; returns the deleted keys in key order. */
     public List<byte[]> deleteRange(byte[] key, byte[] end) {
+      ops++;
+      counters.deletes.increment();
       List<TreeIndex.Entry> live = index.range(key, end, rev());
+      liveKeys.addAndGet(-live.size());
       List<byte[]> deleted = new ArrayList<>(live.size());
       for (TreeIndex.Entry e : live) {
         Revision idx = new Revision(beginRev + 1, changes);
@@ -596,6 +629,9 @@ public final class KvStore implements AutoCloseable {
 
     /** Ends the transaction; returns the store revision after it. */
     public long end() {
+      if (ops > 1) {
+        counters.txns.increment();
+      }
       if (changes > 0) {
         applyRev = beginRev + 1;
       }

@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * log was purged, or a crash stopped an installation) does the same when it starts.
  */
 final class KetchStateMachine extends BaseStateMachine {
+  /** Leader changes this member has seen (etcd_server_leader_changes_seen_total). */
+  private final java.util.concurrent.atomic.LongAdder leaderChanges = new java.util.concurrent.atomic.LongAdder();
   private static final Logger LOG = LoggerFactory.getLogger(KetchStateMachine.class);
 
   private final Backend backend;
@@ -396,5 +398,17 @@ final class KetchStateMachine extends BaseStateMachine {
   private long readLong(byte[] key) {
     byte[] b = backend.get(Schema.META, key);
     return b == null ? -1 : ByteBuffer.wrap(b).getLong();
+  }
+
+  @Override
+  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+      org.apache.ratis.protocol.RaftPeerId newLeader) {
+    if (newLeader != null) {
+      leaderChanges.increment();
+    }
+  }
+
+  long leaderChanges() {
+    return leaderChanges.sum();
   }
 }

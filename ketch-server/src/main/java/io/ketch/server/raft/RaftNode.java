@@ -518,6 +518,19 @@ public final class RaftNode implements AutoCloseable {
     return stateMachine.awaitApplied(index);
   }
 
+  /** Leader changes seen, proposals waiting for their result, proposals failed (etcd's server metrics). */
+  public long leaderChanges() {
+    return stateMachine.leaderChanges();
+  }
+
+  public int pendingProposals() {
+    return waiters.pending();
+  }
+
+  public long failedProposals() {
+    return waiters.failed();
+  }
+
   public long appliedIndex() {
     return stateMachine.getLastAppliedTermIndex().getIndex();
   }

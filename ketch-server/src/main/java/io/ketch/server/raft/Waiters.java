@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Waiters {
   private final ConcurrentHashMap<Long, CompletableFuture<Object>> waiting = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong(1);
+  private final java.util.concurrent.atomic.LongAdder failed = new java.util.concurrent.atomic.LongAdder();
 
   /** Registers a new waiter; returns its id. */
   long register(CompletableFuture<Object> future) {
@@ -42,7 +43,18 @@ final class Waiters {
   void fail(long id, Throwable t) {
     CompletableFuture<Object> f = waiting.remove(id);
     if (f != null) {
+      failed.increment();
       f.completeExceptionally(t);
     }
+  }
+
+  /** Proposals of this member waiting for their result (etcd_server_proposals_pending). */
+  int pending() {
+    return waiting.size();
+  }
+
+  /** Proposals of this member that failed before they were applied (etcd_server_proposals_failed_total). */
+  long failed() {
+    return failed.sum();
   }
 }
