@@ -1,7 +1,6 @@
 package io.ketch.server.gateway;
 
 import io.ketch.server.metrics.EtcdMetrics;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -39,7 +38,7 @@ public final class HttpRouter {
     try {
       if (path.equals("/metrics")) {
         return CompletableFuture.completedFuture(method.equals("GET")
-            ? new JsonGateway.Answer(200, EtcdMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8))
+            ? new JsonGateway.Answer(200, EtcdMetrics.CONTENT_TYPE, metrics.scrape())
             : JsonGateway.Answer.text(405, "Method Not Allowed\n"));
       }
       if (health.serves(path)) {

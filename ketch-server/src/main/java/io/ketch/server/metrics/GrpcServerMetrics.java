@@ -9,10 +9,13 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * go-grpc-prometheus's server metrics, as etcd exposes them: {@code grpc_server_started_total},
@@ -88,32 +91,32 @@ public final class GrpcServerMetrics implements ServerInterceptor {
     };
   }
 
-  void write(MetricsText out) {
-    List<Counters> all = byMethod.values().stream()
-        .sorted((a, b) -> (a.method + a.service).compareTo(b.method + b.service)).toList();
-    out.family("grpc_server_handled_total", "counter",
-        "Total number of RPCs completed on the server, regardless of success or failure.");
-    for (Status.Code code : CODES) {
-      for (Counters c : all) {
-        out.sample("grpc_server_handled_total", c.handled[code.ordinal()].sum(), "grpc_code", goName(code),
-            "grpc_method", c.method, "grpc_service", c.service, "grpc_type", c.type);
-      }
-    }
-    out.family("grpc_server_msg_received_total", "counter", "Total number of RPC stream messages received on the server.");
-    for (Counters c : all) {
-      out.sample("grpc_server_msg_received_total", c.received.sum(), "grpc_method", c.method, "grpc_service", c.service,
-          "grpc_type", c.type);
-    }
-    out.family("grpc_server_msg_sent_total", "counter", "Total number of gRPC stream messages sent by the server.");
-    for (Counters c : all) {
-      out.sample("grpc_server_msg_sent_total", c.sent.sum(), "grpc_method", c.method, "grpc_service", c.service,
-          "grpc_type", c.type);
-    }
-    out.family("grpc_server_started_total", "counter", "Total number of RPCs started on the server.");
-    for (Counters c : all) {
-      out.sample("grpc_server_started_total", c.started.sum(), "grpc_method", c.method, "grpc_service", c.service,
-          "grpc_type", c.type);
-    }
+  /** Registers the four families as callback counters of {@code registry}. */
+  void register(PrometheusRegistry registry) {
+    CounterWithCallback.builder().name("grpc_server_handled_total")
+        .help("Total number of RPCs completed on the server, regardless of success or failure.")
+        .labelNames("grpc_code", "grpc_method", "grpc_service", "grpc_type")
+        .callback(cb -> {
+          for (Counters c : byMethod.values()) {
+            for (Status.Code code : CODES) {
+              cb.call(c.handled[code.ordinal()].sum(), goName(code), c.method, c.service, c.type);
+            }
+          }
+        }).register(registry);
+    perMethod(registry, "grpc_server_msg_received_total", "Total number of RPC stream messages received on the server.",
+        c -> c.received);
+    perMethod(registry, "grpc_server_msg_sent_total", "Total number of gRPC stream messages sent by the server.",
+        c -> c.sent);
+    perMethod(registry, "grpc_server_started_total", "Total number of RPCs started on the server.", c -> c.started);
+  }
+
+  private void perMethod(PrometheusRegistry registry, String name, String help, Function<Counters, LongAdder> which) {
+    CounterWithCallback.builder().name(name).help(help).labelNames("grpc_method", "grpc_service", "grpc_type")
+        .callback(cb -> {
+          for (Counters c : byMethod.values()) {
+            cb.call(which.apply(c).sum(), c.method, c.service, c.type);
+          }
+        }).register(registry);
   }
 
   /** A gRPC code as Go names it (NOT_FOUND: NotFound, CANCELLED: Canceled). */
