@@ -194,10 +194,16 @@ public final class KetchServer implements AutoCloseable {
       WatchableStore watchable = new WatchableStore(kv, headers::of, cfg.watchProgressNotifyInterval().toMillis(),
           cfg.maxRequestBytes());
       List<GrpcServer.Listener> addresses = new ArrayList<>();
+      GrpcServer.Serves clientPort = cfg.listenClientHttpUrls().isEmpty() ? GrpcServer.Serves.GRPC_AND_HTTP
+          : GrpcServer.Serves.GRPC; // etcd: the HTTP-only URLs take HTTP off the client URLs
       for (URI u : cfg.listenClientUrls()) {
-        addresses.add(new GrpcServer.Listener(
-            new InetSocketAddress("localhost".equals(u.getHost()) ? "127.0.0.1" : u.getHost(), u.getPort()),
-            "https".equals(u.getScheme())));
+        addresses.add(listener(u, clientPort));
+      }
+      for (URI u : cfg.listenClientHttpUrls()) {
+        addresses.add(listener(u, GrpcServer.Serves.HTTP));
+      }
+      for (URI u : cfg.listenMetricsUrls()) {
+        addresses.add(listener(u, GrpcServer.Serves.PROBES));
       }
       GrpcServer grpc;
       try {
@@ -328,6 +334,12 @@ public final class KetchServer implements AutoCloseable {
    * completes the transfer only once it hears from the new leader, which a member whose address
    * changed may never do), at most {@link #HANDOVER_TIMEOUT}.
    */
+  private static GrpcServer.Listener listener(URI u, GrpcServer.Serves serves) {
+    return new GrpcServer.Listener(
+        new InetSocketAddress("localhost".equals(u.getHost()) ? "127.0.0.1" : u.getHost(), u.getPort()),
+        "https".equals(u.getScheme()), serves);
+  }
+
   private void handOver() {
     long deadline = System.nanoTime() + HANDOVER_TIMEOUT.toNanos();
     CompletableFuture<Void> transfer = raft.groupView().handOver(id -> !membership.isRemoved(id), HANDOVER_TIMEOUT);

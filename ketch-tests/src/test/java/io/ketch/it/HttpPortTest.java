@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * gRPC and HTTP/1.1 on one client port, as etcd serves them: a gRPC client and HTTP requests at
  * once; several requests on one kept-alive connection, two sent in one write, HTTP/1.0 closing after
  * its answer; bytes that are neither protocol closed at once. Over TLS, an HTTP client (ALPN
- * http/1.1) gets the gateway and etcdctl (ALPN h2) gets gRPC on the same port.
+ * http/1.1) gets the gateway and etcdctl (ALPN h2) gets gRPC on the same port. With etcd 3.5's
+ * {@code --listen-client-http-urls} HTTP moves there (the client URL serves gRPC alone), and
+ * {@code --listen-metrics-urls} serves the metrics and probes but not the gateway.
  */
 class HttpPortTest {
   @Test
@@ -105,6 +107,48 @@ class HttpPortTest {
     } finally {
       TestDirs.delete(dir);
     }
+  }
+
+  @Test
+  void httpOnlyAndMetricsUrlsTakeTheirShare() throws Exception {
+    int httpPort = TestDirs.freePort();
+    int metricsPort = TestDirs.freePort();
+    try (KetchNode node = new KetchNode("--listen-client-http-urls", "http://127.0.0.1:" + httpPort,
+        "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort)) {
+      ManagedChannel ch = node.channel();
+      try {
+        KVGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .put(PutRequest.newBuilder().setKey(bs("a")).setValue(bs("grpc")).build());
+      } finally {
+        ch.shutdownNow();
+      }
+      HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      // the HTTP-only URL: the gateway and the rest
+      assertTrue(get(plain, "http://127.0.0.1:" + httpPort, "POST", "/v3/kv/range", "{\"key\":\"YQ==\"}")
+          .startsWith("200 {\"header\""));
+      assertEquals("200 {\"health\":\"true\",\"reason\":\"\"}", get(plain, "http://127.0.0.1:" + httpPort, "GET",
+          "/health", ""));
+      // the metrics URL: metrics and probes, no gateway
+      assertTrue(get(plain, "http://127.0.0.1:" + metricsPort, "GET", "/metrics", "").contains("etcd_server_has_leader 1"));
+      assertEquals("200 ok\n", get(plain, "http://127.0.0.1:" + metricsPort, "GET", "/readyz", ""));
+      assertEquals("404 404 page not found\n", get(plain, "http://127.0.0.1:" + metricsPort, "POST", "/v3/kv/range",
+          "{\"key\":\"YQ==\"}"));
+      // the client URL serves gRPC only now: an HTTP request there gets no answer
+      try (Socket s = new Socket("127.0.0.1", port(node))) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(get("/health"));
+        byte[] answer = s.getInputStream().readAllBytes();
+        assertTrue(!new String(answer, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 200"),
+            "the client URL still answered HTTP");
+      }
+    }
+  }
+
+  private static String get(HttpClient client, String base, String method, String path, String body) throws Exception {
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + path))
+        .method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() + " " + r.body();
   }
 
   private static SSLContext trusting(Path caFile) throws Exception {

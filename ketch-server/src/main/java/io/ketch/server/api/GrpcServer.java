@@ -20,6 +20,7 @@ import io.ketch.server.metrics.EtcdMetrics;
 import io.ketch.server.metrics.GrpcServerMetrics;
 import io.ketch.server.mvcc.MvccCounters;
 import io.grpc.ServiceDescriptor;
+import io.ketch.server.gateway.HttpListener;
 import io.ketch.server.gateway.HttpPort;
 import io.ketch.server.gateway.HttpRouter;
 import io.ketch.server.gateway.JsonGateway;
@@ -83,6 +84,7 @@ public final class GrpcServer implements AutoCloseable {
   private static final long HANDSHAKE_TIMEOUT_SECONDS = 20;
 
   private final List<Server> servers = new ArrayList<>();
+  private final List<HttpListener> httpListeners = new ArrayList<>();
   private Server gatewayServer;
   private ManagedChannel gatewayChannel;
   private final ExecutorService reads;
@@ -110,8 +112,20 @@ public final class GrpcServer implements AutoCloseable {
   public record Parts(KvStore kv, Backend backend, Applier applier, RaftNode raft, WatchableStore watchable,
       LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config, Tokens tokens) {}
 
-  /** A client listener: where, and whether it serves TLS ({@code https://}). */
-  public record Listener(InetSocketAddress address, boolean tls) {}
+  /** A client listener: where, whether it serves TLS ({@code https://}), and what. */
+  public record Listener(InetSocketAddress address, boolean tls, Serves serves) {}
+
+  /** What a client listener serves. */
+  public enum Serves {
+    /** gRPC and HTTP/1.1 (the gateway, probes, metrics) on one port: --listen-client-urls. */
+    GRPC_AND_HTTP,
+    /** gRPC only: --listen-client-urls when --listen-client-http-urls is given. */
+    GRPC,
+    /** HTTP only: --listen-client-http-urls. */
+    HTTP,
+    /** /metrics and the probes: --listen-metrics-urls. */
+    PROBES
+  }
 
   /** Binds every address and starts serving. */
   public static GrpcServer start(List<Listener> listeners, Parts parts) throws IOException {
@@ -190,8 +204,19 @@ public final class GrpcServer implements AutoCloseable {
           new JsonGateway(descriptors, g.gatewayChannel), new EtcdMetrics(memberMetrics(parts), grpcMetrics));
       int maxHttpBody = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
       for (Listener listener : listeners) {
-        NettyServerBuilder b = NettyServerBuilder.forAddress(listener.address(),
-            HttpPort.credentials(listener.tls() ? ssl : null, router, maxHttpBody));
+        SslContext listenerSsl = listener.tls() ? ssl : null;
+        if (listener.serves() == Serves.HTTP || listener.serves() == Serves.PROBES) {
+          g.httpListeners.add(HttpListener.bind(listener.address(), listenerSsl,
+              listener.serves() == Serves.HTTP ? router : router.probesOnly(), maxHttpBody, loops.boss(),
+              loops.workers(), loops.channelType()));
+          continue;
+        }
+        NettyServerBuilder b = listener.serves() == Serves.GRPC_AND_HTTP
+            ? NettyServerBuilder.forAddress(listener.address(), HttpPort.credentials(listenerSsl, router, maxHttpBody))
+            : NettyServerBuilder.forAddress(listener.address());
+        if (listener.serves() == Serves.GRPC && listenerSsl != null) {
+          b.sslContext(listenerSsl);
+        }
         b.bossEventLoopGroup(loops.boss())
             .workerEventLoopGroup(loops.workers())
             .channelType(loops.channelType())
@@ -341,6 +366,7 @@ public final class GrpcServer implements AutoCloseable {
 
   @Override
   public void close() {
+    httpListeners.forEach(HttpListener::close);
     if (gatewayChannel != null) {
       gatewayChannel.shutdownNow();
     }

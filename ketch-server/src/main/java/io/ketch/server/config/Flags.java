@@ -76,6 +76,8 @@ public final class Flags {
       new Flag("tls-min-version", "TLS1.2", "Minimum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3."),
       new Flag("tls-max-version", "", "Maximum TLS version supported by etcd. Possible values: TLS1.2, TLS1.3 (empty defers to Go)."),
       new Flag("auto-tls", "false", "Client TLS using generated certificates."),
+      new Flag("listen-client-http-urls", "", "List of URLs to listen on for http only client traffic. Enabling this flag removes http services from --listen-client-urls."),
+      new Flag("listen-metrics-urls", "", "List of URLs to listen on for the metrics and health endpoints."),
       new Flag("peer-cert-file", "", "Path to the peer server TLS cert file."),
       new Flag("peer-key-file", "", "Path to the peer server TLS key file."),
       new Flag("peer-trusted-ca-file", "", "Path to the peer server TLS trusted CA file."),
@@ -173,8 +175,13 @@ public final class Flags {
     if (validity <= 0 || validity > 100) {
       throw new FlagException("--self-signed-cert-validity must be between 1 and 100 years");
     }
-    TlsConfig clientTls = clientTls(v, listenClient, new TlsConfig.SelfSigned(dataDir.resolve("fixtures/client"),
-        hosts(listenClient), (int) validity, false));
+    List<URI> listenClientHttp = optionalUrls("listen-client-http-urls", v.getOrDefault("listen-client-http-urls", ""));
+    List<URI> listenMetrics = optionalUrls("listen-metrics-urls", v.getOrDefault("listen-metrics-urls", ""));
+    List<URI> clientSide = new ArrayList<>(listenClient);
+    clientSide.addAll(listenClientHttp);
+    clientSide.addAll(listenMetrics);
+    TlsConfig clientTls = clientTls(v, clientSide, new TlsConfig.SelfSigned(dataDir.resolve("fixtures/client"),
+        hosts(clientSide), (int) validity, false));
     TlsConfig peerTls = peerTls(v, new TlsConfig.SelfSigned(dataDir.resolve("fixtures/peer"), hosts(listenPeer),
         (int) validity, true));
     String advertisePeerRaw = v.getOrDefault("initial-advertise-peer-urls", "http://localhost:2380");
@@ -249,7 +256,8 @@ public final class Flags {
     if (heartbeat <= 0 || election < 5 * heartbeat) {
       throw new FlagException("--election-timeout[" + election + "ms] should be at least 5 times as --heartbeat-interval[" + heartbeat + "ms]");
     }
-    return new ServerConfig(name, dataDir, listenClient, advertiseClient, listenPeer, advertisePeer, cluster,
+    return new ServerConfig(name, dataDir, listenClient, advertiseClient, listenClientHttp, listenMetrics, listenPeer,
+        advertisePeer, cluster,
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
@@ -263,6 +271,11 @@ public final class Flags {
       case "0", "f", "F", "FALSE", "false", "False" -> false;
       default -> throw new FlagException("invalid boolean value \"" + raw + "\" for -" + flag + ": parse error");
     };
+  }
+
+  /** A list of URLs that may be empty (the flag unset). */
+  private static List<URI> optionalUrls(String flag, String raw) throws FlagException {
+    return raw.isBlank() ? List.of() : urls(flag, raw, true);
   }
 
   static List<URI> urls(String flag, String raw) throws FlagException {

@@ -17,6 +17,9 @@ import java.util.Set;
  * @param peerTls TLS between members (disabled without --peer-cert-file)
  * @param authToken simple tokens or JWTs ({@code --auth-token})
  * @param peerTls TLS between members (disabled without --peer-cert-file)
+ * @param listenClientHttpUrls etcd 3.5's HTTP-only client URLs (the gateway, probes and metrics move
+ *     there from the client URLs); empty: the client URLs serve HTTP too
+ * @param listenMetricsUrls where {@code /metrics} and the probes are also served; empty: nowhere else
  * @param authTokenTtl how long a simple token stays valid after its last use
  * @param bcryptCost bcrypt's cost factor for password hashes
  * @param corruptCheckTime how often the leader compares its hash with its followers'; zero: never
@@ -28,6 +31,8 @@ public record ServerConfig(
     Path dataDir,
     List<URI> listenClientUrls,
     List<URI> advertiseClientUrls,
+    List<URI> listenClientHttpUrls,
+    List<URI> listenMetricsUrls,
     List<URI> listenPeerUrls,
     List<URI> initialAdvertisePeerUrls,
     Map<String, List<URI>> initialCluster,

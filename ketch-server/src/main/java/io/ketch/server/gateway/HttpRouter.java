@@ -11,17 +11,28 @@ public final class HttpRouter {
   private final HealthEndpoints health;
   private final JsonGateway gateway;
   private final EtcdMetrics metrics;
+  private final boolean serveGateway;
 
   public HttpRouter(HealthEndpoints health, JsonGateway gateway, EtcdMetrics metrics) {
+    this(health, gateway, metrics, true);
+  }
+
+  private HttpRouter(HealthEndpoints health, JsonGateway gateway, EtcdMetrics metrics, boolean serveGateway) {
     this.health = health;
     this.gateway = gateway;
     this.metrics = metrics;
+    this.serveGateway = serveGateway;
+  }
+
+  /** The same endpoints without the gateway: {@code /metrics} and the probes ({@code --listen-metrics-urls}). */
+  public HttpRouter probesOnly() {
+    return new HttpRouter(health, gateway, metrics, false);
   }
 
   /** Whether the request is answered as a stream ({@link #stream}) rather than by {@link #handle}. */
   public boolean streams(String method, String uri) {
     int q = uri.indexOf('?');
-    return gateway.streams(method, q < 0 ? uri : uri.substring(0, q));
+    return serveGateway && gateway.streams(method, q < 0 ? uri : uri.substring(0, q));
   }
 
   /** Starts a streaming answer; returns what cancels it. */
@@ -44,7 +55,7 @@ public final class HttpRouter {
       if (health.serves(path)) {
         return health.handle(method, path, query);
       }
-      if (gateway.serves(path)) {
+      if (serveGateway && gateway.serves(path)) {
         return gateway.handle(method, path, authorization, body);
       }
     } catch (RuntimeException e) {
