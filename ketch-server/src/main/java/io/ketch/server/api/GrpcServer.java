@@ -200,8 +200,10 @@ public final class GrpcServer implements AutoCloseable {
       services.forEach(inProcess::addService);
       g.gatewayServer = inProcess.build().start();
       g.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
+      EtcdMetrics metrics = new EtcdMetrics(memberMetrics(parts), grpcMetrics);
+      parts.backend().onCommit(metrics.backendCommits());
       HttpRouter router = new HttpRouter(new HealthEndpoints(memberHealth(parts)),
-          new JsonGateway(descriptors, g.gatewayChannel), new EtcdMetrics(memberMetrics(parts), grpcMetrics));
+          new JsonGateway(descriptors, g.gatewayChannel), metrics);
       int maxHttpBody = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
       for (Listener listener : listeners) {
         SslContext listenerSsl = listener.tls() ? ssl : null;

@@ -4,6 +4,7 @@ import io.ketch.server.Version;
 import io.ketch.server.mvcc.MvccCounters;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -11,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * A member's {@code /metrics}: etcd's families with etcd's names, types, labels and help texts
@@ -61,6 +63,7 @@ public final class EtcdMetrics {
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Histogram backendCommits;
 
   public EtcdMetrics(Member m, GrpcServerMetrics grpc) {
     String cluster = Version.ETCD_API.substring(0, Version.ETCD_API.lastIndexOf('.'));
@@ -99,7 +102,15 @@ public final class EtcdMetrics {
     gauge("etcd_debugging_mvcc_watch_stream_total", "Total number of watch streams.", m::watchStreams);
     gauge("etcd_debugging_mvcc_slow_watcher_total", "Total number of unsynced slow watchers.", m::slowWatchers);
     grpc.register(registry);
+    backendCommits = Histogram.builder().name("etcd_disk_backend_commit_duration_seconds")
+        .help("The latency distributions of commit called by backend.").classicOnly()
+        .classicExponentialUpperBounds(0.001, 2, 14).register(registry);
     JvmMetrics.builder().register(registry);
+  }
+
+  /** Where the backend reports each commit's duration (nanoseconds). */
+  public LongConsumer backendCommits() {
+    return nanos -> backendCommits.observe(nanos / 1e9);
   }
 
   private void gauge(String name, String help, DoubleSupplier value) {

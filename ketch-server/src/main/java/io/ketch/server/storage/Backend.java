@@ -17,6 +17,9 @@ public interface Backend extends AutoCloseable {
   /** Applies every write of {@code batch} atomically. */
   void commit(Batch batch);
 
+  /** Hears how long each commit took, in nanoseconds (etcd_disk_backend_commit_duration_seconds). */
+  default void onCommit(java.util.function.LongConsumer nanos) {}
+
   /**
    * Visits the entries of {@code bucket} with {@code from <= key < to} in key order ({@code to == null}:
    * to the end) until {@code visitor} returns false.

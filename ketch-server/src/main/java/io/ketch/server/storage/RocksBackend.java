@@ -250,9 +250,16 @@ public final class RocksBackend implements Backend {
     }
   }
 
+  private volatile java.util.function.LongConsumer commitObserver = nanos -> { };
+
   @Override
   public Batch newBatch() {
     return new RocksBatch();
+  }
+
+  @Override
+  public void onCommit(java.util.function.LongConsumer nanos) {
+    this.commitObserver = nanos;
   }
 
   @Override
@@ -263,7 +270,9 @@ public final class RocksBackend implements Backend {
       if (b.store != null && b.store != s) {
         throw new IllegalStateException("a batch written for the database the backend replaced");
       }
+      long t0 = System.nanoTime();
       s.db.write(writeOptions, b.batch);
+      commitObserver.accept(System.nanoTime() - t0);
     } catch (RocksDBException e) {
       throw new IllegalStateException("backend write failed: " + e.getMessage(), e);
     } finally {
