@@ -61,7 +61,8 @@ record BenchOptions(
         --leases=L         keepalive: leases kept alive (default 10000)
         --driver=D         put, range, watch: send through raw gRPC stubs (grpc, the default), or
                            through a client library, ketch-client or jetcd (one client object per
-                           --conns; for watch the watchers are the library's, the puts raw)
+                           --conns; for watch the watchers are the library's, the puts raw), or as
+                           JSON over HTTP/1.1 to etcd's gateway (http: put and range only)
         --pids=P1,P2,...   failover: the members' server pids, one per endpoint, in --endpoints order
         --writer=host:port failover: the member to put through (default: the first endpoint that
                            does not lead); must not be the leader
@@ -127,8 +128,8 @@ record BenchOptions(
         case "streams" -> streams = positive(name, v);
         case "leases" -> leases = positive(name, v);
         case "driver" -> {
-          if (!List.of("grpc", "ketch-client", "jetcd").contains(v)) {
-            throw new IllegalArgumentException("--driver is grpc, ketch-client or jetcd, got " + v);
+          if (!List.of("grpc", "ketch-client", "jetcd", "http").contains(v)) {
+            throw new IllegalArgumentException("--driver is grpc, ketch-client, jetcd or http, got " + v);
           }
           driver = v;
         }

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * A Java client library as the bench drives it ({@code --driver}): ketch-client or jetcd. One
+ * A client as the bench drives it ({@code --driver}): ketch-client, jetcd, or the JSON gateway. One
  * driver is one client object (one connection); loads spread their clients over {@code --conns}
  * drivers.
  */
@@ -31,6 +31,7 @@ interface ClientDriver extends AutoCloseable {
     return switch (name) {
       case "ketch-client" -> new KetchClientDriver(endpoint);
       case "jetcd" -> new JetcdDriver(endpoint);
+      case "http" -> new HttpJsonDriver(endpoint);
       default -> throw new IllegalArgumentException("unknown driver " + name);
     };
   }
