@@ -41,7 +41,8 @@ class MetricsTest {
       "etcd_debugging_mvcc_compact_revision", "etcd_debugging_mvcc_watcher_total",
       "etcd_debugging_mvcc_watch_stream_total", "etcd_debugging_mvcc_slow_watcher_total",
       "grpc_server_started_total", "grpc_server_handled_total", "grpc_server_msg_received_total",
-      "grpc_server_msg_sent_total", "etcd_disk_backend_commit_duration_seconds", "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+      "grpc_server_msg_sent_total", "etcd_disk_backend_commit_duration_seconds", "etcd_disk_wal_fsync_duration_seconds",
+      "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
       "process_resident_memory_bytes", "process_virtual_memory_bytes", "process_start_time_seconds");
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -96,6 +97,8 @@ class MetricsTest {
       assertTrue(after.value("etcd_disk_backend_commit_duration_seconds_count")
           >= before.value("etcd_disk_backend_commit_duration_seconds_count") + 5, "a commit per write at least");
       assertTrue(after.value("etcd_disk_backend_commit_duration_seconds_bucket{le=\"8.192\"}") > 0);
+      assertTrue(after.value("etcd_disk_wal_fsync_duration_seconds_count")
+          >= before.value("etcd_disk_wal_fsync_duration_seconds_count") + 1, "the Raft log was flushed for the writes");
       assertTrue(after.value("process_cpu_seconds_total") > 0 && after.value("process_resident_memory_bytes") > 0);
     }
   }

@@ -45,6 +45,7 @@ import io.ketch.server.config.ServerConfig;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.mvcc.KvStore;
 import io.ketch.server.raft.RaftNode;
+import io.ketch.server.raft.RatisMetricsBridge;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.Backend;
 import io.ketch.server.tls.ServerSsl;
@@ -86,6 +87,7 @@ public final class GrpcServer implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final List<HttpListener> httpListeners = new ArrayList<>();
   private Server gatewayServer;
+  private Runnable unlistenWal = () -> { };
   private ManagedChannel gatewayChannel;
   private final ExecutorService reads;
   private final ExecutorService recipes;
@@ -202,6 +204,7 @@ public final class GrpcServer implements AutoCloseable {
       g.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
       EtcdMetrics metrics = new EtcdMetrics(memberMetrics(parts), grpcMetrics);
       parts.backend().onCommit(metrics.backendCommits());
+      g.unlistenWal = RatisMetricsBridge.onLogFlush(raft.raftMemberKey(), metrics.walFsyncs());
       HttpRouter router = new HttpRouter(new HealthEndpoints(memberHealth(parts)),
           new JsonGateway(descriptors, g.gatewayChannel), metrics);
       int maxHttpBody = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
@@ -368,6 +371,7 @@ public final class GrpcServer implements AutoCloseable {
 
   @Override
   public void close() {
+    unlistenWal.run();
     httpListeners.forEach(HttpListener::close);
     if (gatewayChannel != null) {
       gatewayChannel.shutdownNow();

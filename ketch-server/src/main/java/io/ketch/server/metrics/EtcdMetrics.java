@@ -64,6 +64,7 @@ public final class EtcdMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Histogram backendCommits;
+  private final Histogram walFsyncs;
 
   public EtcdMetrics(Member m, GrpcServerMetrics grpc) {
     String cluster = Version.ETCD_API.substring(0, Version.ETCD_API.lastIndexOf('.'));
@@ -105,7 +106,15 @@ public final class EtcdMetrics {
     backendCommits = Histogram.builder().name("etcd_disk_backend_commit_duration_seconds")
         .help("The latency distributions of commit called by backend.").classicOnly()
         .classicExponentialUpperBounds(0.001, 2, 14).register(registry);
+    walFsyncs = Histogram.builder().name("etcd_disk_wal_fsync_duration_seconds")
+        .help("The latency distributions of fsync called by WAL.").classicOnly()
+        .classicExponentialUpperBounds(0.001, 2, 14).register(registry);
     JvmMetrics.builder().register(registry);
+  }
+
+  /** Where the Raft log's flushes (its fsyncs, etcd's WAL) report their durations (nanoseconds). */
+  public LongConsumer walFsyncs() {
+    return nanos -> walFsyncs.observe(nanos / 1e9);
   }
 
   /** Where the backend reports each commit's duration (nanoseconds). */

@@ -518,6 +518,11 @@ public final class RaftNode implements AutoCloseable {
     return stateMachine.awaitApplied(index);
   }
 
+  /** This member's id in Ratis (its group member id's text), as Ratis's metric registries name it. */
+  public String raftMemberKey() {
+    return division.getMemberId().toString();
+  }
+
   /** Leader changes seen, proposals waiting for their result, proposals failed (etcd's server metrics). */
   public long leaderChanges() {
     return stateMachine.leaderChanges();
