@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # etcd's JSON gateway against Ketch's: the same ketch-bench loads with --driver=http (POST /v3/kv/put and
-# /v3/kv/range over HTTP/1.1, one connection per client in flight), servers started as bench/compare.sh
-# starts them and alternating round by round.
+# /v3/kv/range over HTTP/1.1 keep-alive connections, one per client in flight), servers started as
+# bench/compare.sh starts them and alternating round by round.
 # Usage: bench/http.sh [rounds]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,8 +11,8 @@ export KETCH_NO_BUILD=1
 # shellcheck source=bench/servers.sh
 . "$root/bench/servers.sh"
 loads=(
-  "--driver=http --conns=8 --clients=64 --total=30000 --warmup=30000 --val-size=256 put"
-  "--driver=http --conns=8 --clients=64 --total=50000 --warmup=30000 range"
+  "--driver=http --conns=64 --clients=64 --total=50000 --warmup=60000 --val-size=256 put"
+  "--driver=http --conns=64 --clients=64 --total=100000 --warmup=60000 range"
 )
 for load in "${loads[@]}"; do
   for r in $(seq "$rounds"); do

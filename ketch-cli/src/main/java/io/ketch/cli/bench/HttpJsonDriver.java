@@ -1,11 +1,27 @@
 package io.ketch.cli.bench;
 
 import com.google.protobuf.ByteString;
+import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInitializer;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpRequest;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpClientCodec;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderNames;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpMethod;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpObjectAggregator;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,29 +29,39 @@ import java.util.function.Consumer;
 
 /**
  * etcd's JSON gateway as a driver ({@code --driver=http}): puts and ranges as {@code POST
- * /v3/kv/put} and {@code /v3/kv/range} with JSON bodies over HTTP/1.1 (the JDK's HttpClient, one
- * connection per request in flight), as curl-style tools use it. Watches are not driven.
+ * /v3/kv/put} and {@code /v3/kv/range} with JSON bodies over one HTTP/1.1 keep-alive connection per
+ * driver (Netty; requests beyond the first in flight are pipelined, answered in order). Watches
+ * are not driven. Every driver shares one small event loop group, so the load tool spends little
+ * of the machine (the JDK's HttpClient spent most of it).
  */
 final class HttpJsonDriver implements ClientDriver {
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
-  private final URI put;
-  private final URI range;
+  private static final EventLoopGroup LOOPS = new NioEventLoopGroup(1, new DefaultThreadFactory("http-driver", true));
+
+  private final Channel channel;
+  private final String host;
+  /** The requests written and not answered yet: each completes with its answer's status code. */
+  private final ArrayDeque<CompletableFuture<Integer>> waiting = new ArrayDeque<>();
 
   HttpJsonDriver(String endpoint) {
-    String base = endpoint.startsWith("http") ? endpoint : "http://" + endpoint;
-    this.put = URI.create(base + "/v3/kv/put");
-    this.range = URI.create(base + "/v3/kv/range");
+    URI uri = URI.create(endpoint.startsWith("http") ? endpoint : "http://" + endpoint);
+    this.host = uri.getHost() + ":" + uri.getPort();
+    this.channel = new Bootstrap().group(LOOPS).channel(NioSocketChannel.class)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20), new Answers());
+          }
+        }).connect(uri.getHost(), uri.getPort()).syncUninterruptibly().channel();
   }
 
   @Override
   public CompletableFuture<?> put(ByteString key, ByteString value) {
-    return post(put, "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}");
+    return post("/v3/kv/put", "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}");
   }
 
   @Override
   public CompletableFuture<?> get(ByteString key, boolean serializable) {
-    return post(range, "{\"key\":\"" + b64(key) + "\"" + (serializable ? ",\"serializable\":true" : "") + "}");
+    return post("/v3/kv/range", "{\"key\":\"" + b64(key) + "\"" + (serializable ? ",\"serializable\":true" : "") + "}");
   }
 
   @Override
@@ -43,22 +69,54 @@ final class HttpJsonDriver implements ClientDriver {
     return CompletableFuture.failedFuture(new UnsupportedOperationException("the http driver does not watch"));
   }
 
-  private CompletableFuture<?> post(URI uri, String body) {
-    return http.sendAsync(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> {
-          if (r.statusCode() != 200) {
-            throw new IllegalStateException("HTTP " + r.statusCode() + ": " + new String(r.body()));
-          }
-          return r;
-        });
+  private CompletableFuture<?> post(String path, String json) {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
+        Unpooled.wrappedBuffer(body));
+    req.headers().set(HttpHeaderNames.HOST, host);
+    req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    CompletableFuture<Integer> answer = new CompletableFuture<>();
+    synchronized (waiting) { // answers come back in the order the requests were written
+      waiting.add(answer);
+      channel.writeAndFlush(req);
+    }
+    return answer.thenApply(status -> {
+      if (status != 200) {
+        throw new IllegalStateException("HTTP " + status);
+      }
+      return status;
+    });
   }
 
   private static String b64(ByteString b) {
     return Base64.getEncoder().encodeToString(b.toByteArray());
   }
 
+  /** Completes the oldest waiting request with each answer. */
+  private final class Answers extends SimpleChannelInboundHandler<FullHttpResponse> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+      CompletableFuture<Integer> f;
+      synchronized (waiting) {
+        f = waiting.poll();
+      }
+      if (f != null) {
+        f.complete(r.status().code());
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      synchronized (waiting) {
+        waiting.forEach(f -> f.completeExceptionally(new IllegalStateException("connection closed")));
+        waiting.clear();
+      }
+    }
+  }
+
   @Override
   public void close() {
-    // the JDK's client closes its idle connections itself
+    channel.close().syncUninterruptibly();
   }
 }
