@@ -56,7 +56,12 @@ final class KetchCluster implements AutoCloseable {
         c.member(i).start();
       }
       for (int i = 1; i <= size; i++) {
-        c.member(i).awaitServing(90_000);
+        try {
+          c.member(i).awaitServing(90_000);
+        } catch (RuntimeException e) {
+          // the member's own account of why, before close() deletes its log
+          throw new IllegalStateException(e.getMessage() + "; its log ends:\n" + c.logTail(i, 60), e);
+        }
       }
       return c;
     } catch (RuntimeException e) {
