@@ -24,6 +24,8 @@ import io.ketch.server.gateway.HttpListener;
 import io.ketch.server.gateway.HttpPort;
 import io.ketch.server.gateway.HttpRouter;
 import io.ketch.server.gateway.JsonGateway;
+import io.ketch.server.v2.V2Api;
+import io.ketch.server.v2.V2Info;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
@@ -83,10 +85,16 @@ public final class GrpcServer implements AutoCloseable {
 
   /** How long a new connection may take to show its protocol (and, for gRPC, finish its handshake). */
   private static final long HANDSHAKE_TIMEOUT_SECONDS = 20;
+  /** Who the v2 API's v3 calls run as: with v3 auth on, root may write the v2 tree's keys. */
+  private static final String V2_USER = "root";
 
   private final List<Server> servers = new ArrayList<>();
   private final List<HttpListener> httpListeners = new ArrayList<>();
   private Server gatewayServer;
+  /** The v2 API with its in-process server and channel; null without --enable-v2. */
+  private V2Api v2;
+  private Server v2Server;
+  private ManagedChannel v2Channel;
   private Runnable unlistenWal = () -> { };
   private ManagedChannel gatewayChannel;
   private final ExecutorService reads;
@@ -183,8 +191,8 @@ public final class GrpcServer implements AutoCloseable {
       return self != null && self.getIsLearner();
     });
     HealthStatusManager health = new HealthStatusManager();
-    List<BindableService> services = List.of(kvService, maintenance,
-        new WatchService(parts.watchable(), loops, noLeader, parts.applier().permissions()),
+    WatchService watchService = new WatchService(parts.watchable(), loops, noLeader, parts.applier().permissions());
+    List<BindableService> services = List.of(kvService, maintenance, watchService,
         new LeaseService(kv, raft, parts.keeper(), headers, quota, parts.applier().permissions()),
         new ClusterService(raft, parts.membership(), parts.clusterAdmin(), headers),
         authService, lock, election);
@@ -205,8 +213,20 @@ public final class GrpcServer implements AutoCloseable {
       EtcdMetrics metrics = new EtcdMetrics(memberMetrics(parts), grpcMetrics);
       parts.backend().onCommit(metrics.backendCommits());
       g.unlistenWal = RatisMetricsBridge.onLogFlush(raft.raftMemberKey(), metrics.walFsyncs());
+      if (cfg.enableV2()) {
+        // the v2 API calls the KV and Watch services as a trusted caller (v3 auth does not guard it)
+        String v2Name = "ketch-v2-" + UUID.randomUUID();
+        g.v2Server = InProcessServerBuilder.forName(v2Name).directExecutor()
+            .intercept(Authorizer.trusted(V2_USER))
+            .intercept(guard)
+            .addService(kvService)
+            .addService(watchService)
+            .build().start();
+        g.v2Channel = InProcessChannelBuilder.forName(v2Name).directExecutor().build();
+        g.v2 = new V2Api(g.v2Channel, v2Info(parts, cfg));
+      }
       HttpRouter router = new HttpRouter(new HealthEndpoints(memberHealth(parts)),
-          new JsonGateway(descriptors, g.gatewayChannel), metrics);
+          new JsonGateway(descriptors, g.gatewayChannel), metrics, g.v2);
       int maxHttpBody = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
       for (Listener listener : listeners) {
         SslContext listenerSsl = listener.tls() ? ssl : null;
@@ -333,6 +353,70 @@ public final class GrpcServer implements AutoCloseable {
     };
   }
 
+  /** What the v2 API tells about the member and the cluster. */
+  private static V2Info v2Info(Parts parts, ServerConfig cfg) {
+    RaftNode raft = parts.raft();
+    long start = System.currentTimeMillis() * 1_000_000L;
+    return new V2Info() {
+      /** The leader last seen (none yet: the first one seen counts from the start). */
+      private long leaderSeen = -1;
+      private long leaderSince = start;
+
+      @Override
+      public long clusterId() {
+        return raft.clusterId();
+      }
+
+      @Override
+      public long memberId() {
+        return raft.memberId();
+      }
+
+      @Override
+      public String name() {
+        return cfg.name();
+      }
+
+      @Override
+      public long leaderId() {
+        return raft.leaderId();
+      }
+
+      @Override
+      public long raftIndex() {
+        return raft.appliedIndex();
+      }
+
+      @Override
+      public long raftTerm() {
+        return raft.term();
+      }
+
+      @Override
+      public long startNanos() {
+        return start;
+      }
+
+      @Override
+      public synchronized long leaderSinceNanos() {
+        long leader = raft.leaderId();
+        if (leader != leaderSeen) {
+          if (leaderSeen != -1) {
+            leaderSince = System.currentTimeMillis() * 1_000_000L;
+          }
+          leaderSeen = leader;
+        }
+        return leaderSince;
+      }
+
+      @Override
+      public List<V2Info.Member> members() {
+        return parts.membership().members().stream().map(m -> new V2Info.Member(m.getId(), m.getName(),
+            m.getPeerUrlsList(), m.getClientUrlsList())).toList();
+      }
+    };
+  }
+
   /** What etcd's probes look at (/health, /livez, /readyz). */
   private static HealthEndpoints.Member memberHealth(Parts parts) {
     RaftNode raft = parts.raft();
@@ -373,6 +457,11 @@ public final class GrpcServer implements AutoCloseable {
   public void close() {
     unlistenWal.run();
     httpListeners.forEach(HttpListener::close);
+    if (v2 != null) {
+      v2.close();
+      v2Channel.shutdownNow();
+      v2Server.shutdownNow();
+    }
     if (gatewayChannel != null) {
       gatewayChannel.shutdownNow();
     }

@@ -89,6 +89,7 @@ public final class Flags {
       new Flag("self-signed-cert-validity", "1", "The validity period of the client and peer certificates, unit is year."),
       new Flag("auth-token", "simple", "Specify auth token specific options: simple, or jwt,pub-key=<file>,priv-key=<file>,sign-method=<RS256|...>,ttl=<duration>."),
       new Flag("auth-token-ttl", "300", "The lifetime in seconds of the auth token."),
+      new Flag("enable-v2", "false", "Accept etcd V2 client requests (the v2 keys API, emulated on the v3 store)."),
       new Flag("bcrypt-cost", "10", "Specify bcrypt algorithm cost factor for auth password hashing."),
       new Flag("experimental-snapshot-send-rate", "0",
           "Ketch: bytes per second at most that a member sends of its snapshot to followers behind its log (0: no limit)."));
@@ -240,6 +241,7 @@ public final class Flags {
     if (snapshotSendRate < 0) {
       throw new FlagException("--experimental-snapshot-send-rate must not be negative");
     }
+    boolean enableV2 = bool("enable-v2", v.getOrDefault("enable-v2", "false"));
     AuthTokenConfig authToken = AuthTokenConfig.parse(v.getOrDefault("auth-token", "simple"));
     long authTokenTtl = number("auth-token-ttl", v.getOrDefault("auth-token-ttl", "300"));
     long bcryptCost = number("bcrypt-cost", v.getOrDefault("bcrypt-cost", "10"));
@@ -261,7 +263,7 @@ public final class Flags {
         state, v.getOrDefault("initial-cluster-token", "etcd-cluster"), maxRequestBytes, (int) maxTxnOps, quota,
         Duration.ofMillis(heartbeat), Duration.ofMillis(election), progress,
         checkpoints ? checkpointInterval : Duration.ZERO, strictReconfig, (int) maxLearners, snapshotCount,
-        catchUpEntries, snapshotSendRate, clientTls, peerTls, authToken, Duration.ofSeconds(authTokenTtl), (int) bcryptCost, initialCorruptCheck, corruptCheckTime, forceNewCluster, java.util.Set.copyOf(v.keySet()));
+        catchUpEntries, snapshotSendRate, clientTls, peerTls, authToken, Duration.ofSeconds(authTokenTtl), (int) bcryptCost, initialCorruptCheck, corruptCheckTime, forceNewCluster, enableV2, java.util.Set.copyOf(v.keySet()));
   }
 
   /** Go's flag booleans: 1, t, T, TRUE, true, True and their false counterparts. */

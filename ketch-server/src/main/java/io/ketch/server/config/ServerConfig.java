@@ -58,6 +58,7 @@ public record ServerConfig(
     boolean initialCorruptCheck,
     Duration corruptCheckTime,
     boolean forceNewCluster,
+    boolean enableV2,
     Set<String> givenFlags) {
 
   /** etcd's default backend quota, used when --quota-backend-bytes is 0. */

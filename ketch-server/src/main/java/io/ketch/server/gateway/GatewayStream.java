@@ -21,11 +21,16 @@ import java.util.List;
  * A failure before the first answer is an ordinary error answer; one after it is a last line
  * {@code {"error":{"grpc_code":..,"http_code":..,"message":..,"http_status":..}}}.
  */
-final class GatewayStream {
+public final class GatewayStream {
   /** Where the answers go (the HTTP connection); called from one thread at a time. */
-  interface Sink {
-    /** The first answer line: the response starts (status 200, chunked). */
-    void start();
+  public interface Sink {
+    /** The response starts (status 200, chunked), with these headers besides the content type. */
+    void start(java.util.Map<String, String> headers);
+
+    /** The response starts with no further headers. */
+    default void start() {
+      start(java.util.Map.of());
+    }
 
     /** One more line (already ending in a newline). */
     void line(String text);

@@ -1,11 +1,11 @@
 package io.ketch.server.gateway;
 
 /** JSON text as Go's encoding/json writes it (what etcd's gateway answers carry). */
-final class GoJsonText {
+public final class GoJsonText {
   private GoJsonText() {}
 
   /** {@code s} as a Go JSON string: HTML characters and U+2028/U+2029 escaped as Go escapes them. */
-  static String quote(String s) {
+  public static String quote(String s) {
     StringBuilder b = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -30,8 +30,8 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final int MAX_WAITING = 16;
 
   /** A request as read, kept until its turn. */
-  private record Request(boolean decoded, String method, String uri, String authorization, byte[] body,
-      HttpVersion version) {}
+  private record Request(boolean decoded, String method, String uri, String authorization, String contentType,
+      byte[] body, HttpVersion version) {}
 
   private final HttpRouter router;
   /** Requests read while an earlier one is being answered (HTTP/1.1 pipelining): answered in order. */
@@ -47,7 +47,8 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
     // as Go: an HTTP/1.0 request gets an HTTP/1.0 answer
     waiting.add(new Request(req.decoderResult().isSuccess(), req.method().name(), req.uri(),
-        req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()), req.protocolVersion()));
+        req.headers().get(HttpHeaderNames.AUTHORIZATION), req.headers().get(HttpHeaderNames.CONTENT_TYPE),
+        ByteBufUtil.getBytes(req.content()), req.protocolVersion()));
     if (waiting.size() > MAX_WAITING) {
       ctx.channel().config().setAutoRead(false); // read on once the queue drains
     }
@@ -70,15 +71,22 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
       done(ctx);
       return;
     }
+    if (req.method().equals("OPTIONS")) {
+      // etcd's CORS handler (--cors defaults to "*") answers a preflight itself
+      respond(ctx, req.version(), new JsonGateway.Answer(200, null, new byte[0]));
+      done(ctx);
+      return;
+    }
     if (router.streams(req.method(), req.uri())) {
       Runnable cancel = router.stream(req.uri(), req.authorization(), req.body(), new ChunkedSink(ctx, req.version()));
       ctx.channel().closeFuture().addListener(f -> cancel.run());
       return;
     }
-    router.handle(req.method(), req.uri(), req.authorization(), req.body()).whenComplete((answer, err) -> {
+    router.handle(req.method(), req.uri(), req.authorization(), req.contentType(), req.body())
+        .whenComplete((answer, err) -> {
       JsonGateway.Answer a = err == null ? answer : JsonGateway.error(io.grpc.Status.fromThrowable(err));
       ctx.executor().execute(() -> {
-        respond(ctx, req.version(), a);
+        respond(ctx, req.version(), req.method().equals("HEAD") ? headOnly(a) : a);
         done(ctx);
       });
     });
@@ -89,15 +97,33 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     next(ctx);
   }
 
+  /** A HEAD answer: the headers of the GET answer, its length, and no body (as Go's server sends it). */
+  private static JsonGateway.Answer headOnly(JsonGateway.Answer a) {
+    java.util.Map<String, String> h = new java.util.LinkedHashMap<>(a.headers());
+    h.put("Content-Length", Integer.toString(a.body().length));
+    return new JsonGateway.Answer(a.status(), a.contentType(), new byte[0], h);
+  }
+
   private static void respond(ChannelHandlerContext ctx, HttpVersion version, JsonGateway.Answer a) {
     FullHttpResponse resp = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(a.status()),
         Unpooled.wrappedBuffer(a.body()));
-    resp.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+    cors(resp);
+    if (a.contentType() != null) {
+      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+    }
     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
-    if (a.status() >= 400 && a.contentType().startsWith("text/plain")) {
+    a.headers().forEach((k, v) -> resp.headers().set(k, v));
+    if (a.status() >= 400 && a.contentType() != null && a.contentType().startsWith("text/plain")) {
       resp.headers().set("X-Content-Type-Options", "nosniff");
     }
     ctx.writeAndFlush(resp);
+  }
+
+  /** etcd's default CORS headers ({@code --cors="*"}), on every answer of the client port. */
+  private static void cors(HttpResponse resp) {
+    resp.headers().set("Access-Control-Allow-Headers", "accept, content-type, authorization");
+    resp.headers().set("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
+    resp.headers().set("Access-Control-Allow-Origin", "*");
   }
 
   /** A streaming answer as a chunked response: one chunk per line, flushed as it comes. */
@@ -111,10 +137,12 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
-    public void start() {
+    public void start(java.util.Map<String, String> headers) {
       ctx.executor().execute(() -> {
         HttpResponse resp = new DefaultHttpResponse(version, HttpResponseStatus.OK);
+        cors(resp);
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        headers.forEach((k, v) -> resp.headers().set(k, v));
         HttpUtil.setTransferEncodingChunked(resp, true);
         ctx.writeAndFlush(resp);
       });

@@ -34,8 +34,15 @@ import java.util.concurrent.CompletableFuture;
  * HTTP status for the code.
  */
 public final class JsonGateway {
-  /** What the gateway answers: an HTTP status, a content type and a body. */
-  public record Answer(int status, String contentType, byte[] body) {
+  /**
+   * What an HTTP route answers: a status, a content type (null: none), a body and any further
+   * headers.
+   */
+  public record Answer(int status, String contentType, byte[] body, Map<String, String> headers) {
+    public Answer(int status, String contentType, byte[] body) {
+      this(status, contentType, body, Map.of());
+    }
+
     static Answer json(int status, String json) {
       return new Answer(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
