@@ -17,6 +17,7 @@ import io.ketch.api.v3electionpb.ElectionGrpc;
 import io.ketch.api.v3lockpb.LockGrpc;
 import io.ketch.server.gateway.HealthEndpoints;
 import io.ketch.server.metrics.EtcdMetrics;
+import io.ketch.server.metrics.PeerProber;
 import io.ketch.server.metrics.GrpcServerMetrics;
 import io.ketch.server.mvcc.MvccCounters;
 import io.grpc.ServiceDescriptor;
@@ -91,6 +92,8 @@ public final class GrpcServer implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final List<HttpListener> httpListeners = new ArrayList<>();
   private Server gatewayServer;
+  /** Probes the other members for etcd's peer metrics. */
+  private PeerProber prober;
   /** The v2 API with its in-process server and channel; null without --enable-v2. */
   private V2Api v2;
   private Server v2Server;
@@ -212,6 +215,8 @@ public final class GrpcServer implements AutoCloseable {
       g.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
       EtcdMetrics metrics = new EtcdMetrics(memberMetrics(parts), grpcMetrics);
       parts.backend().onCommit(metrics.backendCommits());
+      g.prober = new PeerProber(raft::memberId, () -> parts.membership().members().stream()
+          .map(MemberRecord::getId).toList(), raft::probe, metrics.peers(raft.memberId()));
       g.unlistenWal = RatisMetricsBridge.onLogFlush(raft.raftMemberKey(), metrics.walFsyncs());
       if (cfg.enableV2()) {
         // the v2 API calls the KV and Watch services as a trusted caller (v3 auth does not guard it)
@@ -456,6 +461,9 @@ public final class GrpcServer implements AutoCloseable {
   @Override
   public void close() {
     unlistenWal.run();
+    if (prober != null) {
+      prober.close();
+    }
     httpListeners.forEach(HttpListener::close);
     if (v2 != null) {
       v2.close();

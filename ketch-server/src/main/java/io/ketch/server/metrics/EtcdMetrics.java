@@ -112,6 +112,11 @@ public final class EtcdMetrics {
     JvmMetrics.builder().register(registry);
   }
 
+  /** etcd's peer network metrics of member {@code localId}, registered with the others. */
+  public PeerMetrics peers(long localId) {
+    return new PeerMetrics(localId, registry);
+  }
+
   /** Where the Raft log's flushes (its fsyncs, etcd's WAL) report their durations (nanoseconds). */
   public LongConsumer walFsyncs() {
     return nanos -> walFsyncs.observe(nanos / 1e9);

@@ -268,6 +268,15 @@ public final class RaftNode implements AutoCloseable {
         io.ketch.api.etcdserverpb.HashKVRequest.newBuilder().setRevision(revision).build(), timeout);
   }
 
+  /**
+   * One round trip to member {@code id} over the peer service (a leadership question any member
+   * answers at once): what the peer round-trip metrics measure.
+   */
+  public CompletableFuture<Void> probe(long id, Duration timeout) {
+    return peers.call(PeerAddresses.target(clusterId, id), PeerMethods.CONFIRM_LEADERSHIP,
+        ConfirmLeadershipRequest.getDefaultInstance(), timeout).thenApply(r -> null);
+  }
+
   /** Calls that only the leader answers, from any member. */
   public LeaderCalls leaderCalls() {
     return leaderCalls;

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Test;
  * with {@code ALARM NOSPACE} on every member once a NOSPACE alarm is raised (true again with
  * {@code ?exclude=NOSPACE}, and after the alarm is disarmed); false when the member left alone has
  * lost its quorum (no leader, or no linearizable read), while {@code ?serializable=true} still
- * answers true; and true again once a second member is back.
+ * answers true; and true again once a second member is back. Along the way, etcd's peer metrics of
+ * member 1: each other member active with round trips measured, then inactive and counted as
+ * disconnected once killed.
  */
 class ClusterHealthTest {
   private static final String HEALTHY = "200 {\"health\":\"true\",\"reason\":\"\"}";
@@ -35,6 +37,15 @@ class ClusterHealthTest {
       cluster.awaitConverged(60_000);
       for (int i = 1; i <= 3; i++) {
         assertEquals(HEALTHY, health(cluster.member(i), ""));
+      }
+      String local = Long.toHexString(cluster.memberId(1));
+      String[] remotes = {null, null, Long.toHexString(cluster.memberId(2)), Long.toHexString(cluster.memberId(3))};
+      for (int i = 2; i <= 3; i++) {
+        String remote = remotes[i];
+        awaitMetric(cluster.member(1), "etcd_network_active_peers{Local=\"" + local + "\",Remote=\"" + remote + "\"}",
+            v -> v == 1);
+        awaitMetric(cluster.member(1), "etcd_network_peer_round_trip_time_seconds_count{To=\"" + remote + "\"}",
+            v -> v >= 1);
       }
 
       ManagedChannel ch = cluster.member(2).channel();
@@ -58,6 +69,14 @@ class ClusterHealthTest {
       cluster.member(2).kill();
       cluster.member(3).kill();
       String alone = await(cluster.member(1), "", h -> !h.equals(HEALTHY));
+      for (int i = 2; i <= 3; i++) {
+        String remote = remotes[i];
+        awaitMetric(cluster.member(1), "etcd_network_active_peers{Local=\"" + local + "\",Remote=\"" + remote + "\"}",
+            v -> v == 0);
+        awaitMetric(cluster.member(1),
+            "etcd_network_disconnected_peers_total{Local=\"" + local + "\",Remote=\"" + remote + "\"}", v -> v >= 1);
+        awaitMetric(cluster.member(1), "etcd_network_peer_sent_failures_total{To=\"" + remote + "\"}", v -> v >= 1);
+      }
       assertTrue(alone.equals("503 {\"health\":\"false\",\"reason\":\"RAFT NO LEADER\"}\n")
           || alone.startsWith("503 {\"health\":\"false\",\"reason\":\"RANGE ERROR:"), alone);
       assertEquals(HEALTHY, health(cluster.member(1), "?serializable=true"), "the local read still works");
@@ -74,6 +93,27 @@ class ClusterHealthTest {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + m.address() + "/health" + query))
         .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     return r.statusCode() + " " + r.body();
+  }
+
+  /** Scrapes /metrics until the sample named {@code series} (name and labels) has a value {@code done} accepts. */
+  private void awaitMetric(MemberProcess m, String series, java.util.function.DoublePredicate done) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + m.address() + "/metrics"))
+          .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+      last = null;
+      for (String line : r.body().split("\n")) {
+        if (line.startsWith(series + " ")) {
+          last = line;
+          if (done.test(Double.parseDouble(line.substring(series.length() + 1).trim()))) {
+            return;
+          }
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("m" + m.index() + "'s " + series + " stayed " + last);
   }
 
   /** Asks until the answer is what {@code done} accepts (60 s at most); returns it. */
