@@ -48,12 +48,14 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
   private final Function<LeaseTimeToLiveRequest, CompletableFuture<LeaseTimeToLiveResponse>> timeToLive;
   private final Function<LeaseLeasesRequest, CompletableFuture<LeaseLeasesResponse>> leases;
   private final Quota quota;
+  private final LeaseKeeper keeper;
 
   private final RequestPermissions permissions;
 
   LeaseService(KvStore kv, RaftNode raft, LeaseKeeper keeper, Headers headers, Quota quota,
       RequestPermissions permissions) {
     this.permissions = permissions;
+    this.keeper = keeper;
     this.kv = kv;
     this.quota = quota;
     this.raft = raft;
@@ -93,6 +95,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
   @Override
   public void leaseGrant(LeaseGrantRequest r, StreamObserver<LeaseGrantResponse> out) {
     Requester who = KvService.requester(); // on the calling thread: admission may finish on another
+    keeper.followLeadership();
     quota.admit(QuotaCost.LEASE_GRANT).thenCompose(v -> {
       LeaseGrantRequest withId = r.getID() != 0 ? r : r.toBuilder().setID(ids.next()).build();
       return raft.propose(InternalRequest.newBuilder().setLeaseGrant(withId).setRequester(who));

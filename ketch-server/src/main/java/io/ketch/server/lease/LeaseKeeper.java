@@ -116,7 +116,13 @@ public final class LeaseKeeper implements AutoCloseable {
     return lessor.ids();
   }
 
-  private void followLeadership() {
+  /**
+   * Promotes the lessor if this member now leads (or demotes it if it no longer does). The tick does
+   * it within 500 ms; a grant does it first, so that a lease granted right after an election counts
+   * down from its grant as on etcd, whose lessor is promoted when the leader is elected, not from
+   * the promotion after it (which adds the election timeout).
+   */
+  public void followLeadership() {
     boolean leads = leading.getAsBoolean();
     if (leads && !lessor.isPrimary()) {
       lessor.promote(promotionExtension);
