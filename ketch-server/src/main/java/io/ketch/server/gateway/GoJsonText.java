@@ -17,7 +17,11 @@ public final class GoJsonText {
         case '\t' -> b.append("\\t");
         case '<', '>', '&', '\u2028', '\u2029' -> b.append(String.format("\\u%04x", (int) c));
         default -> {
-          if (c < 0x20) {
+          if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+            b.append(c).append(s.charAt(++i));
+          } else if (Character.isSurrogate(c)) {
+            b.append("\\ufffd"); // a byte that is not UTF-8, as Go writes it
+          } else if (c < 0x20) {
             b.append(String.format("\\u%04x", (int) c));
           } else {
             b.append(c);

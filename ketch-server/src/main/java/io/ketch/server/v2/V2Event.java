@@ -1,9 +1,8 @@
 package io.ketch.server.v2;
 
 import com.google.protobuf.ByteString;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 /**
  * One change of the v2 tree, as a write answers it and a watcher receives it: the store index it
@@ -12,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * only refreshed a TTL (never sent to watchers), and the JSON body, fixed when the change was made
  * (a TTL in it counts from then, as etcd's history keeps it).
  *
- * <p>Stored as the value of {@link V2Keyspace#EVENT}: five lines (the key URL-encoded), then the JSON.
+ * <p>Stored as the value of {@link V2Keyspace#EVENT}: five lines (the key in hex), then the JSON.
  */
 record V2Event(long index, String action, String key, boolean removedDir, boolean refresh, String json) {
   static V2Event of(long index, String action, V2Node node, V2Node prevNode, boolean refresh, long nowNanos) {
@@ -28,10 +27,19 @@ record V2Event(long index, String action, String key, boolean removedDir, boolea
     return new V2Event(index, action, node.path(), removedDir, refresh, b.toString());
   }
 
-  /** Whether a watcher of {@code watched} ({@code recursive} or not) is told of this event (etcd's watcherHub). */
-  boolean concerns(String watched, boolean recursive) {
+  /**
+   * Whether a watcher of {@code watched} ({@code recursive} or not) is told of this event: as etcd's
+   * event history scan decides for an event that was already there when the watch began
+   * ({@code fromHistory}: plain string prefixes, hidden keys included), as its watcher hub decides
+   * for one that comes later.
+   */
+  boolean concerns(String watched, boolean recursive, boolean fromHistory) {
     if (refresh) {
       return false;
+    }
+    if (fromHistory) {
+      String below = watched.endsWith("/") ? watched : watched + "/";
+      return key.equals(watched) || (recursive && key.startsWith(below)) || (removedDir && watched.startsWith(key));
     }
     if (key.equals(watched)) {
       return true;
@@ -43,12 +51,12 @@ record V2Event(long index, String action, String key, boolean removedDir, boolea
   }
 
   ByteString encode() {
-    return ByteString.copyFrom(index + "\n" + action + "\n" + URLEncoder.encode(key, StandardCharsets.UTF_8) + "\n" + (removedDir ? 1 : 0) + "\n"
+    return ByteString.copyFrom(index + "\n" + action + "\n" + HexFormat.of().formatHex(GoBytes.encode(key)) + "\n" + (removedDir ? 1 : 0) + "\n"
         + (refresh ? 1 : 0) + "\n" + json, StandardCharsets.UTF_8);
   }
 
   static V2Event decode(ByteString value) {
     String[] p = value.toStringUtf8().split("\n", 6);
-    return new V2Event(Long.parseLong(p[0]), p[1], URLDecoder.decode(p[2], StandardCharsets.UTF_8), p[3].equals("1"), p[4].equals("1"), p[5]);
+    return new V2Event(Long.parseLong(p[0]), p[1], GoBytes.decode(HexFormat.of().parseHex(p[2])), p[3].equals("1"), p[4].equals("1"), p[5]);
   }
 }

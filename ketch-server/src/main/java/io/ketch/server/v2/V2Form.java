@@ -77,7 +77,7 @@ final class V2Form {
         out.write((byte) c);
       }
     }
-    return out.toString(StandardCharsets.UTF_8);
+    return GoBytes.decode(out.toByteArray());
   }
 
   private static int hex(char c) {

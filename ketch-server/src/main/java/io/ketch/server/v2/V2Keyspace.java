@@ -1,7 +1,6 @@
 package io.ketch.server.v2;
 
 import com.google.protobuf.ByteString;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Where the v2 tree lives in the v3 key space: every key under the reserved prefix
@@ -29,7 +28,7 @@ final class V2Keyspace {
   }
 
   static String pathOf(ByteString nodeKey) {
-    return nodeKey.toStringUtf8().substring(NODES.length());
+    return GoBytes.decode(nodeKey.substring(NODES.length()).toByteArray());
   }
 
   /** The first key below directory {@code dir}. */
@@ -57,7 +56,7 @@ final class V2Keyspace {
 
   /** The node path of a TTL entry. */
   static String pathOfTtl(ByteString ttlKey) {
-    return ttlKey.toStringUtf8().substring(TTLS.length() + 19);
+    return GoBytes.decode(ttlKey.substring(TTLS.length() + 19).toByteArray());
   }
 
   /** The end of the range of keys starting with {@code prefix} (etcd's prefix end). */
@@ -73,6 +72,6 @@ final class V2Keyspace {
   }
 
   private static ByteString bytes(String s) {
-    return ByteString.copyFrom(s, StandardCharsets.UTF_8);
+    return ByteString.copyFrom(GoBytes.encode(s));
   }
 }

@@ -1,6 +1,5 @@
 package io.ketch.server.v2;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * One node of the v2 tree as stored: a file with a value or a directory, the indexes it was created
@@ -33,12 +32,12 @@ record V2Node(String path, boolean dir, String value, long createdIndex, long mo
   }
 
   byte[] encode() {
-    return ((dir ? "d" : "f") + "\n" + createdIndex + "\n" + modifiedIndex + "\n" + expireNanos + "\n"
-        + (dir ? "" : value)).getBytes(StandardCharsets.UTF_8);
+    return GoBytes.encode((dir ? "d" : "f") + "\n" + createdIndex + "\n" + modifiedIndex + "\n" + expireNanos + "\n"
+        + (dir ? "" : value));
   }
 
   static V2Node decode(String path, byte[] bytes) {
-    String s = new String(bytes, StandardCharsets.UTF_8);
+    String s = GoBytes.decode(bytes);
     int a = s.indexOf('\n');
     int b = s.indexOf('\n', a + 1);
     int c = s.indexOf('\n', b + 1);

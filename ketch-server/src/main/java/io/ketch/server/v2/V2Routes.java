@@ -50,7 +50,7 @@ final class V2Routes {
         out.write((byte) c);
       }
     }
-    return out.toString(StandardCharsets.UTF_8);
+    return GoBytes.decode(out.toByteArray());
   }
 
   /** Go's ServeMux redirect to the cleaned path: 301, an HTML body for GET and HEAD only. */

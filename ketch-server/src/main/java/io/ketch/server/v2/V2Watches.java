@@ -85,7 +85,7 @@ final class V2Watches {
             continue;
           }
           V2Event e = V2Event.decode(ev.getKv().getValue());
-          if (e.index() >= since && e.concerns(key, recursive)) {
+          if (e.index() >= since && e.concerns(key, recursive, e.index() <= current)) {
             listener.event(e);
             if (!stream) {
               finish();
