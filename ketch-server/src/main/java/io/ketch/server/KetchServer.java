@@ -281,6 +281,19 @@ public final class KetchServer implements AutoCloseable {
     return raft.memberId();
   }
 
+  /** The member this one knows as leader; 0 while there is none. */
+  public long leaderId() {
+    return raft.leaderId();
+  }
+
+  /**
+   * Stops at once, as a crash stops a process: no leadership hand-over, nothing written on the way
+   * out beyond what closing the stores does (every acknowledged write is already on disk).
+   */
+  public void halt() {
+    closeNow();
+  }
+
   /** Completes when the member has stopped: closed, or stopped itself after its removal from the cluster. */
   public CompletableFuture<Void> stopped() {
     return stopped;
