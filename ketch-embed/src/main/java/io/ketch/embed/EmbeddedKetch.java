@@ -52,12 +52,15 @@ public final class EmbeddedKetch implements AutoCloseable {
   static final int DEFAULT_HEARTBEAT_MILLIS = 25;
   static final int DEFAULT_ELECTION_MILLIS = 250;
 
-  private final List<EmbeddedMember> members;
+  private final List<EmbeddedMember> members = new ArrayList<>();
   private final Path tempDir;
   private boolean closed;
+  /** The partition in force (members' indexes by group), or null when healed. */
+  private List<Set<Integer>> groups;
+  private final Set<Integer> paused = new java.util.HashSet<>();
+  private java.util.concurrent.ScheduledExecutorService timer;
 
-  private EmbeddedKetch(List<EmbeddedMember> members, Path tempDir) {
-    this.members = members;
+  private EmbeddedKetch(Path tempDir) {
     this.tempDir = tempDir;
   }
 
@@ -145,7 +148,8 @@ public final class EmbeddedKetch implements AutoCloseable {
         peerPorts[i] = freePort();
         cluster.add(name(i) + "=http://127.0.0.1:" + peerPorts[i]);
       }
-      List<EmbeddedMember> list = new ArrayList<>();
+      EmbeddedKetch ketch = new EmbeddedKetch(temp);
+      List<EmbeddedMember> list = ketch.members;
       for (int i = 0; i < members; i++) {
         Path dir = members == 1 ? root : root.resolve(name(i));
         List<String> args = new ArrayList<>(List.of(
@@ -173,9 +177,8 @@ public final class EmbeddedKetch implements AutoCloseable {
           deleteQuietly(temp);
           throw new IllegalArgumentException("bad config: " + e.getMessage(), e);
         }
-        list.add(new EmbeddedMember(i, cfg));
+        list.add(new EmbeddedMember(ketch, i, cfg));
       }
-      EmbeddedKetch ketch = new EmbeddedKetch(List.copyOf(list), temp);
       // every member waits for a quorum before it serves: they start together
       ExecutorService starters = Executors.newFixedThreadPool(members, r -> new Thread(r, "ketch-embed-start"));
       try {
@@ -237,7 +240,104 @@ public final class EmbeddedKetch implements AutoCloseable {
   }
 
   public List<EmbeddedMember> members() {
-    return members;
+    return List.copyOf(members);
+  }
+
+  /**
+   * Drops peer traffic between the groups: each member then talks only with the members of its own
+   * group (members named in no group form one more group together). A minority loses its leader and
+   * answers {@code etcdserver: no leader}-style errors; {@link #heal()} ends it.
+   */
+  @SafeVarargs
+  public final synchronized void partition(Set<Integer>... memberGroups) {
+    List<Set<Integer>> g = new ArrayList<>();
+    Set<Integer> named = new java.util.HashSet<>();
+    for (Set<Integer> group : memberGroups) {
+      for (int i : group) {
+        if (i < 0 || i >= members.size()) {
+          throw new IllegalArgumentException("no member " + i + " (members are 0.." + (members.size() - 1) + ")");
+        }
+        if (!named.add(i)) {
+          throw new IllegalArgumentException("member " + i + " is in two groups");
+        }
+      }
+      g.add(Set.copyOf(group));
+    }
+    Set<Integer> rest = new java.util.HashSet<>();
+    for (int i = 0; i < members.size(); i++) {
+      if (!named.contains(i)) {
+        rest.add(i);
+      }
+    }
+    if (!rest.isEmpty()) {
+      g.add(rest);
+    }
+    groups = g;
+    rewire();
+  }
+
+  /** Ends a {@link #partition}: every member talks with every other again. */
+  public synchronized void heal() {
+    groups = null;
+    rewire();
+  }
+
+  synchronized void setPaused(EmbeddedMember m, boolean on) {
+    if (on) {
+      paused.add(m.index());
+      m.faults().pause();
+    } else {
+      paused.remove(m.index());
+    }
+    rewire();
+    if (!on) {
+      m.faults().resume();
+    }
+  }
+
+  synchronized void later(java.time.Duration delay, Runnable action) {
+    if (timer == null) {
+      timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ketch-embed-faults");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    timer.schedule(() -> {
+      try {
+        action.run();
+      } catch (IllegalStateException e) {
+        // the member or cluster closed in between
+      }
+    }, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Tells each member which others' peer traffic to drop, from the partition and the paused members. */
+  private void rewire() {
+    for (EmbeddedMember a : members) {
+      Set<Long> blocked = new java.util.HashSet<>();
+      for (EmbeddedMember b : members) {
+        if (a != b && b.knownId() != 0 && !talk(a.index(), b.index())) {
+          blocked.add(b.knownId());
+        }
+      }
+      a.faults().blockPeers(blocked);
+    }
+  }
+
+  private boolean talk(int a, int b) {
+    if (paused.contains(a) || paused.contains(b)) {
+      return false;
+    }
+    if (groups == null) {
+      return true;
+    }
+    for (Set<Integer> g : groups) {
+      if (g.contains(a)) {
+        return g.contains(b);
+      }
+    }
+    return true;
   }
 
   /** The running member that leads, waiting up to 30 s for one. */
@@ -295,6 +395,9 @@ public final class EmbeddedKetch implements AutoCloseable {
       return;
     }
     closed = true;
+    if (timer != null) {
+      timer.shutdownNow();
+    }
     members.parallelStream().forEach(EmbeddedMember::close);
     deleteQuietly(tempDir);
   }

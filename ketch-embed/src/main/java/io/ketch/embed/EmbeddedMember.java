@@ -2,6 +2,7 @@ package io.ketch.embed;
 
 import io.ketch.server.KetchServer;
 import io.ketch.server.config.ServerConfig;
+import io.ketch.server.fault.FaultGate;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -16,10 +17,16 @@ public final class EmbeddedMember {
   private final int index;
   private final ServerConfig config;
   private final URI clientUrl;
+  /** The faults this member's servers pass their traffic through (kept across restarts). */
+  private final FaultGate faults = new FaultGate();
+  private final EmbeddedKetch cluster;
   private KetchServer server;
+  /** Its member ID once known (it stays the same across restarts). */
+  private long id;
   private boolean closed;
 
-  EmbeddedMember(int index, ServerConfig config) {
+  EmbeddedMember(EmbeddedKetch cluster, int index, ServerConfig config) {
+    this.cluster = cluster;
     this.index = index;
     this.config = config;
     this.clientUrl = config.advertiseClientUrls().get(0);
@@ -31,7 +38,8 @@ public final class EmbeddedMember {
       throw new IllegalStateException("member " + name() + " is running");
     }
     try {
-      server = KetchServer.start(config);
+      server = KetchServer.start(config, faults);
+      id = server.memberId();
     } catch (IOException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         // NIO says BindException; Netty's epoll transport a native error with the OS's text
@@ -60,9 +68,54 @@ public final class EmbeddedMember {
     return config.name();
   }
 
-  /** Its member ID, as etcd's MemberList shows it; the member must be running. */
+  /** Its member ID, as etcd's MemberList shows it. */
   public synchronized long id() {
-    return running().memberId();
+    if (id == 0) {
+      running();
+    }
+    return id;
+  }
+
+  /** Its member ID if it ever ran, else 0 (no lock: read by the cluster while it rewires faults). */
+  long knownId() {
+    return id;
+  }
+
+  FaultGate faults() {
+    return faults;
+  }
+
+  /**
+   * Stops it processing, as SIGSTOP stops a process: client calls wait (they go on at
+   * {@link #resume()}), and peer traffic to and from it is dropped, so the others see it silent
+   * while it keeps its state. Differs from SIGSTOP in one way: its own timers run on, so it may start
+   * elections nobody hears.
+   */
+  public void pause() {
+    running();
+    cluster.setPaused(this, true);
+  }
+
+  /** {@link #pause()} for {@code duration}, then {@link #resume()} by itself. */
+  public void pause(java.time.Duration duration) {
+    pause();
+    cluster.later(duration, this::resume);
+  }
+
+  /** Ends a {@link #pause()}. */
+  public void resume() {
+    if (closed) {
+      throw new IllegalStateException("member " + name() + " is closed");
+    }
+    cluster.setPaused(this, false);
+  }
+
+  /** Makes each fsync of its Raft log take {@code delay} longer ({@code Duration.ZERO}: a normal disk again). */
+  public void slowDisk(java.time.Duration delay) {
+    if (closed) {
+      throw new IllegalStateException("member " + name() + " is closed");
+    }
+    faults.slowDisk(delay);
   }
 
   /** Its client URL, e.g. {@code http://127.0.0.1:40123}. */

@@ -24,6 +24,7 @@ import io.ketch.server.cluster.MembershipReconciler;
 import io.ketch.server.cluster.SelfRemoval;
 import io.ketch.server.cluster.proto.MemberRecord;
 import io.ketch.server.config.ServerConfig;
+import io.ketch.server.fault.FaultGate;
 import io.ketch.server.lease.LeaseKeeper;
 import io.ketch.server.lease.Lessor;
 import io.ketch.server.mvcc.KvStore;
@@ -31,6 +32,7 @@ import io.ketch.server.peer.PeerClient;
 import io.ketch.server.peer.PeerMethods;
 import io.ketch.server.peer.PeerService;
 import io.ketch.server.raft.RaftNode;
+import io.ketch.server.raft.RatisMetricsBridge;
 import io.ketch.server.raft.proto.InternalRequest;
 import io.ketch.server.storage.DataDirGuard;
 import io.ketch.server.storage.RocksBackend;
@@ -102,12 +104,22 @@ public final class KetchServer implements AutoCloseable {
 
   /** Starts a member and returns once it serves clients. */
   public static KetchServer start(ServerConfig cfg) throws IOException, InterruptedException, StartException {
+    return start(cfg, null);
+  }
+
+  /**
+   * Starts a member whose peer traffic, client calls and log flushes pass through {@code faults}
+   * (a test harness's fault injection; null: none, as the {@code ketch} command starts it).
+   */
+  public static KetchServer start(ServerConfig cfg, FaultGate faults)
+      throws IOException, InterruptedException, StartException {
     // closed in reverse order on failure or close
     List<AutoCloseable> parts = new ArrayList<>();
     try {
       PeerClient peers;
       try {
-        peers = add(parts, new PeerClient(cfg.peerTls().enabled() ? new PeerSsl(cfg.peerTls()).clientContext() : null));
+        peers = add(parts, new PeerClient(cfg.peerTls().enabled() ? new PeerSsl(cfg.peerTls()).clientContext() : null,
+            faults == null ? null : faults::blocks));
       } catch (java.security.GeneralSecurityException | IOException e) {
         throw new StartException("peer TLS: " + e.getMessage());
       }
@@ -136,7 +148,14 @@ public final class KetchServer implements AutoCloseable {
       authHolder.set(AuthStore.load(backend, tokens));
       Applier applier = new Applier(kv, lessor, Alarms.load(backend), authHolder.get());
       PeerService peerService = new PeerService();
+      if (faults != null) {
+        peerService.intercept(faults.peerTraffic());
+      }
       RaftNode raft = add(parts, RaftNode.start(cfg, plan, backend, kv, applier, membership, peerService, peers));
+      if (faults != null) {
+        Runnable undo = RatisMetricsBridge.delayLogFlushes(raft.raftMemberKey(), faults::flushDelayNanos);
+        parts.add(undo::run);
+      }
       if (MemberIdentity.load(cfg.dataDir()) == null) {
         identity.store(cfg.dataDir());
       }
@@ -208,7 +227,7 @@ public final class KetchServer implements AutoCloseable {
       GrpcServer grpc;
       try {
         grpc = GrpcServer.start(addresses, new GrpcServer.Parts(kv, backend, applier, raft, watchable, keeper,
-            membership, admin, cfg, tokens));
+            membership, admin, cfg, tokens, faults));
       } catch (IOException | RuntimeException e) {
         watchable.close();
         keeper.close();

@@ -24,6 +24,7 @@ import io.grpc.ServiceDescriptor;
 import io.ketch.server.gateway.HttpListener;
 import io.ketch.server.gateway.HttpPort;
 import io.ketch.server.gateway.HttpRouter;
+import io.ketch.server.fault.FaultGate;
 import io.ketch.server.gateway.JsonGateway;
 import io.ketch.server.v2.V2Api;
 import io.ketch.server.v2.V2Info;
@@ -123,7 +124,8 @@ public final class GrpcServer implements AutoCloseable {
 
   /** What the services serve from: this member's layers. */
   public record Parts(KvStore kv, Backend backend, Applier applier, RaftNode raft, WatchableStore watchable,
-      LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config, Tokens tokens) {}
+      LeaseKeeper keeper, Membership membership, ClusterAdmin clusterAdmin, ServerConfig config, Tokens tokens,
+      FaultGate faults) {}
 
   /** A client listener: where, whether it serves TLS ({@code https://}), and what. */
   public record Listener(InetSocketAddress address, boolean tls, Serves serves) {}
@@ -206,8 +208,11 @@ public final class GrpcServer implements AutoCloseable {
     try {
       // etcd's JSON gateway calls the same services, through the same interceptors, in-process
       String gatewayName = "ketch-gateway-" + UUID.randomUUID();
-      InProcessServerBuilder inProcess = InProcessServerBuilder.forName(gatewayName).directExecutor()
-          .intercept(authorizer)
+      InProcessServerBuilder inProcess = InProcessServerBuilder.forName(gatewayName).directExecutor();
+      if (parts.faults() != null) {
+        inProcess.intercept(parts.faults().clientCalls());
+      }
+      inProcess.intercept(authorizer)
           .intercept(guard)
           .intercept(grpcMetrics);
       services.forEach(inProcess::addService);
@@ -258,6 +263,9 @@ public final class GrpcServer implements AutoCloseable {
             .intercept(authorizer)
             .intercept(guard)
             .intercept(grpcMetrics); // outermost: every call counts, refused ones too
+        if (parts.faults() != null) {
+          b.intercept(parts.faults().clientCalls()); // outside even the metrics: a paused member counts nothing
+        }
         services.forEach(b::addService);
         Server s = b.addService(health.getHealthService())
             .build()

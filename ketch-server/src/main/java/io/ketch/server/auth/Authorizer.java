@@ -8,15 +8,13 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.ketch.server.calls.DeferredListener;
 import io.ketch.api.EtcdError;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import javax.naming.InvalidNameException;
@@ -91,11 +89,12 @@ public final class Authorizer implements ServerInterceptor {
         if (index > appliedIndex.getAsLong()) {
           // issued by another member in an entry this one has not applied yet: wait for it, as etcd
           String t = token;
-          DeferredListener<Q, R> deferred = new DeferredListener<>(call);
+          DeferredListener<Q> deferred = new DeferredListener<>();
           awaitApplied.apply(index).orTimeout(TOKEN_WAIT_MILLIS, TimeUnit.MILLISECONDS)
               .whenCompleteAsync((v, err) -> {
                 String u = tokens.user(t);
-                deferred.start(u == null ? null : admit(call, headers, next, need, u));
+                deferred.start(u == null ? refuse(call, EtcdError.INVALID_AUTH_TOKEN.status())
+                    : admit(call, headers, next, need, u));
               }, executor);
           return deferred;
         }
@@ -159,66 +158,5 @@ public final class Authorizer implements ServerInterceptor {
   private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
     call.close(status, new Metadata());
     return new ServerCall.Listener<>() {};
-  }
-
-  /**
-   * A call's listener while its token is awaited: what the call receives meanwhile is kept and
-   * handed on, in order, to the real listener once there is one; the call fails with "invalid auth
-   * token" if there is none.
-   */
-  private static final class DeferredListener<Q, R> extends ServerCall.Listener<Q> {
-    private final ServerCall<Q, R> call;
-    private final List<Consumer<ServerCall.Listener<Q>>> pending = new ArrayList<>();
-    private ServerCall.Listener<Q> delegate;
-
-    DeferredListener(ServerCall<Q, R> call) {
-      this.call = call;
-    }
-
-    synchronized void start(ServerCall.Listener<Q> listener) {
-      if (listener == null) {
-        call.close(EtcdError.INVALID_AUTH_TOKEN.status(), new Metadata());
-        delegate = new ServerCall.Listener<>() {};
-      } else {
-        delegate = listener;
-      }
-      for (Consumer<ServerCall.Listener<Q>> event : pending) {
-        event.accept(delegate);
-      }
-      pending.clear();
-    }
-
-    private synchronized void on(Consumer<ServerCall.Listener<Q>> event) {
-      if (delegate != null) {
-        event.accept(delegate);
-      } else {
-        pending.add(event);
-      }
-    }
-
-    @Override
-    public void onMessage(Q message) {
-      on(l -> l.onMessage(message));
-    }
-
-    @Override
-    public void onHalfClose() {
-      on(ServerCall.Listener::onHalfClose);
-    }
-
-    @Override
-    public void onCancel() {
-      on(ServerCall.Listener::onCancel);
-    }
-
-    @Override
-    public void onComplete() {
-      on(ServerCall.Listener::onComplete);
-    }
-
-    @Override
-    public void onReady() {
-      on(ServerCall.Listener::onReady);
-    }
   }
 }

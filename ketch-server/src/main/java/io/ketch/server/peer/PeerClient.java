@@ -37,6 +37,7 @@ public final class PeerClient implements AutoCloseable {
   private volatile boolean closed;
   /** TLS to the other members ({@code --peer-*} flags); null: plaintext. */
   private final SslContext ssl;
+  private final java.util.function.LongPredicate dropTo;
 
   /** Plaintext calls. */
   public PeerClient() {
@@ -45,7 +46,16 @@ public final class PeerClient implements AutoCloseable {
 
   /** Calls over TLS with {@code ssl} (Ratis's shaded Netty), or plaintext when null. */
   public PeerClient(SslContext ssl) {
+    this(ssl, null);
+  }
+
+  /**
+   * Calls over TLS with {@code ssl}, or plaintext when null; calls to a member {@code dropTo} names
+   * fail before they leave (fault injection; null: none).
+   */
+  public PeerClient(SslContext ssl, java.util.function.LongPredicate dropTo) {
     this.ssl = ssl;
+    this.dropTo = dropTo;
     timer.scheduleWithFixedDelay(() -> {
       long now = System.nanoTime();
       for (PeerCallStream s : streams.values()) {
@@ -59,6 +69,10 @@ public final class PeerClient implements AutoCloseable {
       Q request, Duration timeout) {
     if (closed) {
       return CompletableFuture.failedFuture(new PeerUnavailableException("ketch: peer client closed", null));
+    }
+    if (dropTo != null && dropped(address)) {
+      return CompletableFuture.failedFuture(
+          new PeerUnavailableException("ketch fault injection: traffic to " + address + " dropped", null));
     }
     // replies complete the future on the transport thread: what continues from it never blocks
     // (as the peer service's handlers), and a hop to gRPC's default executor per call cost ~15% of
@@ -107,6 +121,18 @@ public final class PeerClient implements AutoCloseable {
           }
         });
     return f;
+  }
+
+  /** Whether fault injection drops calls to {@code address} (a {@code ketch-peer://<cluster>/<member>} target). */
+  private boolean dropped(String address) {
+    if (!address.startsWith("ketch-peer://")) {
+      return false;
+    }
+    try {
+      return dropTo.test(Long.parseUnsignedLong(address.substring(address.lastIndexOf('/') + 1), 16));
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /** The Calls stream to {@code address}: the open one, or a new one if there is none or it broke. */

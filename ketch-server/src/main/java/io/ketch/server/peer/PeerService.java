@@ -29,6 +29,8 @@ import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
  * <p>Handlers run on Ratis's gRPC threads and must not block: they return futures.
  */
 public final class PeerService implements GrpcServices.Customizer {
+  /** Fault injection in front of every peer-port call, or null. */
+  private volatile org.apache.ratis.thirdparty.io.grpc.ServerInterceptor interceptor;
   private static final Executor DIRECT = Runnable::run;
   private final Map<String, Function<Message, CompletableFuture<? extends Message>>> handlers =
       new ConcurrentHashMap<>();
@@ -41,8 +43,16 @@ public final class PeerService implements GrpcServices.Customizer {
         q -> handler.apply((Q) q));
   }
 
+  /** Puts {@code interceptor} in front of every call on the peer port (fault injection); before the server starts. */
+  public void intercept(org.apache.ratis.thirdparty.io.grpc.ServerInterceptor interceptor) {
+    this.interceptor = interceptor;
+  }
+
   @Override
   public NettyServerBuilder customize(NettyServerBuilder builder, EnumSet<GrpcServices.Type> types) {
+    if (interceptor != null) {
+      builder.intercept(interceptor);
+    }
     if (types.contains(GrpcServices.Type.SERVER)) {
       builder.addService(definition());
       // Ketch's handlers never block, so they run on the transport thread that read the call rather

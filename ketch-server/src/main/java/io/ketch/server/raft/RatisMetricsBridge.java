@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.ratis.metrics.LongCounter;
 import org.apache.ratis.metrics.MetricRegistries;
@@ -32,11 +33,22 @@ public final class RatisMetricsBridge extends MetricRegistries {
   private static final String FLUSH_TIME = "flushTime";
   /** Listeners of log flush durations, by the member's Raft id (RaftGroupMemberId's text). */
   private static final Map<String, LongConsumer> FLUSH_LISTENERS = new ConcurrentHashMap<>();
+  /** Injected flush delays (fault injection), by the member's Raft id. */
+  private static final Map<String, LongSupplier> FLUSH_DELAYS = new ConcurrentHashMap<>();
 
   private final Map<MetricRegistryInfo, Registry> registries = new ConcurrentHashMap<>();
 
   /** Ratis's ServiceLoader needs a public no-argument constructor. */
   public RatisMetricsBridge() {}
+
+  /**
+   * Delays each of member {@code raftMemberId}'s log flushes by what {@code nanos} says then (a slow
+   * disk, for fault injection); returns what stops it.
+   */
+  public static Runnable delayLogFlushes(String raftMemberId, LongSupplier nanos) {
+    FLUSH_DELAYS.put(raftMemberId, nanos);
+    return () -> FLUSH_DELAYS.remove(raftMemberId, nanos);
+  }
 
   /**
    * Hands the durations (nanoseconds) of member {@code raftMemberId}'s log flushes to {@code listener};
@@ -118,6 +130,14 @@ public final class RatisMetricsBridge extends MetricRegistries {
         boolean flush = LOG_WORKER.equals(info.getMetricsComponentName()) && FLUSH_TIME.equals(n);
         String member = info.getPrefix();
         return () -> {
+          if (flush) {
+            // the timer starts on the log worker right before the flush: a wait here is a slower fsync
+            LongSupplier delay = FLUSH_DELAYS.get(member);
+            long wait = delay == null ? 0 : delay.getAsLong();
+            if (wait > 0) {
+              java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+          }
           long start = System.nanoTime();
           return () -> {
             long nanos = System.nanoTime() - start;
