@@ -38,7 +38,7 @@ class EmbeddedFaultsTest {
       int cut = (leader + 1) % 3;
       try (Client minority = clientOf(k.member(cut)); Client majority = clientOf(k.member(leader))) {
         minority.kv().put(b("before"), b("1")).get(10, TimeUnit.SECONDS);
-        k.partition(Set.of(cut));
+        k.partition(Set.of(cut), Set.of(leader, (leader + 2) % 3));
         Exception refused = assertThrows(Exception.class,
             () -> minority.kv().put(b("during"), b("minority")).get(20, TimeUnit.SECONDS));
         assertFalse(refused instanceof TimeoutException, "a minority answers, with an error: " + refused);

@@ -27,8 +27,9 @@ class RegisteredExtensionTest {
         () -> client.kv().txn().then(puts).commit().join());
     assertEquals(true, String.valueOf(refused).contains("too many operations in txn request"), String.valueOf(refused));
 
-    int follower = (cluster.leader().index() + 1) % 3;
-    cluster.partition(Set.of(follower));
+    int leader = cluster.leader().index();
+    int follower = (leader + 1) % 3;
+    cluster.partition(Set.of(follower), Set.of(leader, (leader + 2) % 3));
     client.kv().put(ByteString.copyFromUtf8("p"), ByteString.copyFromUtf8("majority")).join();
     cluster.heal();
     try (Client only = Client.builder().endpoints(cluster.member(follower).clientUrl().toString()).build()) {

@@ -62,6 +62,13 @@ final class RaftTuning {
     // the snapshot. A Ratis entry is a batch of requests, so on a busy member a snapshot comes after
     // more requests than etcd's would; purging removes whole closed segments only.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    // No snapshot on stop (Ratis takes one by default). A member stopped while behind otherwise keeps
+    // a snapshot at its last entry; if the leader's log now starts right after that entry (a new term
+    // began there, and purging cut its segment), the leader has no previous entry to append from and
+    // Ratis loops: it asks the member to install a snapshot, the member answers it already has one,
+    // forever. Without the snapshot on stop the member replays its log from its last regular
+    // snapshot, is told to install, and fetches the leader's (found by the embedded fault runs).
+    RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshotCount());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, cfg.snapshotCatchUpEntries());

@@ -20,6 +20,10 @@ import org.junit.jupiter.params.ParameterizedTest;
  * follows the cluster through the faults sees exactly the history every member replays at the end
  * (ordered, no gap, no duplicate, whole revisions); every member ends with the same history.
  *
+ * <p>The same schedules run on members as separate processes (SIGKILL, SIGSTOP, proxied peer links)
+ * and on members embedded in the test's JVM (ketch-embed's kill, pause and partition), and must pass
+ * the same checks on both.
+ *
  * <p>A short schedule per seed runs in CI; {@code -Dketch.fault.seconds=N} lengthens it (the soak
  * profile sets it).
  */
@@ -27,34 +31,40 @@ class ClusterFaultTest {
   private static final String PREFIX = "lin/";
   private static final long FAULT_MILLIS = Long.getLong("ketch.fault.seconds", 25) * 1000;
 
-  /** members:seed pairs; {@code -Dketch.fault.runs=5:7,3:9} picks others. */
+  /**
+   * backend:members:seed triples (backend: process or embedded);
+   * {@code -Dketch.fault.runs=process:5:7,embedded:3:9} picks others.
+   */
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> runs() {
-    return java.util.Arrays.stream(System.getProperty("ketch.fault.runs", "3:1,3:2,5:3").split(","))
-        .map(r -> org.junit.jupiter.params.provider.Arguments.of(Integer.parseInt(r.split(":")[0]),
-            Long.parseLong(r.split(":")[1])));
+    return java.util.Arrays.stream(System.getProperty("ketch.fault.runs",
+            "process:3:1,process:3:2,process:5:3,embedded:3:1,embedded:5:3").split(","))
+        .map(r -> r.split(":"))
+        .map(r -> org.junit.jupiter.params.provider.Arguments.of(r[0], Integer.parseInt(r[1]), Long.parseLong(r[2])));
   }
 
-  @ParameterizedTest(name = "{0} members, seed {1}")
+  @ParameterizedTest(name = "{0}, {1} members, seed {2}")
   @org.junit.jupiter.params.provider.MethodSource("runs")
-  void historiesStayLinearizableUnderFaults(int members, long seed) throws Exception {
+  void historiesStayLinearizableUnderFaults(String backend, int members, long seed) throws Exception {
     // frequent Raft snapshots, so members take them while they crash, pause and are cut off
-    try (KetchCluster cluster = KetchCluster.start(members, members, "--election-timeout", "500",
-        "--heartbeat-interval", "50", "--snapshot-count", "200", "--experimental-snapshot-catch-up-entries", "50");
+    String[] flags = {"--election-timeout=500", "--heartbeat-interval=50", "--snapshot-count=200",
+        "--experimental-snapshot-catch-up-entries=50"};
+    try (FaultableCluster cluster = backend.equals("embedded") ? EmbeddedFaultCluster.start(members, flags)
+        : KetchCluster.start(members, members, flags);
         RegisterWorkload workload = new RegisterWorkload(PREFIX, 3)) {
       cluster.awaitConverged(60_000);
       List<String> endpoints = new ArrayList<>();
-      for (MemberProcess m : cluster.members()) {
-        endpoints.add(m.address());
+      for (int m = 1; m <= members; m++) {
+        endpoints.add(cluster.address(m));
       }
       FaultSchedule faults = new FaultSchedule(cluster, seed);
       EventLog live;
       try (Client watcher = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
         live = EventLog.watch(watcher, PREFIX, 1);
-        for (MemberProcess m : cluster.members()) {
-          workload.start(m, members == 3 ? 2 : 1, seed * 100 + m.index());
+        for (int m = 1; m <= members; m++) {
+          workload.start(cluster, m, members == 3 ? 2 : 1, seed * 100 + m);
         }
         faults.run(FAULT_MILLIS);
-        cluster.network().heal();
+        cluster.heal();
         cluster.awaitConverged(60_000);
         KetchCluster.sleep(500);
         workload.close();
@@ -67,7 +77,7 @@ class ClusterFaultTest {
           KetchCluster.sleep(50);
         }
       }
-      String context = "seed " + seed + ", faults:\n  " + String.join("\n  ", faults.log())
+      String context = backend + ", seed " + seed + ", faults:\n  " + String.join("\n  ", faults.log())
           + "\nacknowledged writes " + workload.acknowledged() + ", failed requests " + workload.failed();
 
       List<Operation> ops = workload.history().operations();
@@ -77,19 +87,20 @@ class ClusterFaultTest {
 
       // every member replays the same history, and the live watch saw exactly that history
       List<String> replayed = null;
-      for (MemberProcess m : cluster.members()) {
-        try (Client c = Client.builder().endpoints(m.address()).build()) {
+      for (int m = 1; m <= members; m++) {
+        String name = cluster.memberName(m);
+        try (Client c = Client.builder().endpoints(cluster.address(m)).build()) {
           EventLog r = EventLog.watch(c, PREFIX, 1);
           long want = live.lastRevision();
           long deadline = System.nanoTime() + 30_000_000_000L;
           while (r.lastRevision() < want && System.nanoTime() < deadline) {
             KetchCluster.sleep(20);
           }
-          assertEquals(List.of(), r.problems(), m.name());
+          assertEquals(List.of(), r.problems(), name);
           if (replayed == null) {
             replayed = r.events();
           } else {
-            assertEquals(replayed, r.events(), m.name() + " replays another history; " + context);
+            assertEquals(replayed, r.events(), name + " replays another history; " + context);
           }
         }
       }
@@ -97,8 +108,8 @@ class ClusterFaultTest {
       assertEquals(replayed, live.events(), "the watch that followed the faults missed or repeated events; " + context);
       assertNull(RegisterWorkload.revisionRegression(workload.revisions()), context);
       // the soak's figures (BENCHMARKS.md): reached only when every check above passed
-      System.out.printf("cluster-fault: members=%d seed=%d seconds=%d operations=%d acknowledged_writes=%d "
-          + "failed_requests=%d faults=%d watched_events=%d anomalies=0%n", members, seed, FAULT_MILLIS / 1000,
+      System.out.printf("cluster-fault: backend=%s members=%d seed=%d seconds=%d operations=%d acknowledged_writes=%d "
+          + "failed_requests=%d faults=%d watched_events=%d anomalies=0%n", backend, members, seed, FAULT_MILLIS / 1000,
           ops.size(), workload.acknowledged(), workload.failed(), faults.faultCount(), live.events().size());
     }
   }

@@ -46,8 +46,8 @@ class ClusterMembershipTest {
     try (KetchCluster cluster = KetchCluster.start(3, 5, FLAGS);
         RegisterWorkload load = new RegisterWorkload("load/", 3)) {
       cluster.awaitConverged(60_000);
-      load.start(cluster.member(1), 1, 1);
-      load.start(cluster.member(2), 1, 2);
+      load.start(cluster, 1, 1, 1);
+      load.start(cluster, 2, 1, 2);
       ManagedChannel ch = cluster.member(2).channel(); // a follower or the leader: changes are forwarded
       try {
         ClusterGrpc.ClusterBlockingStub admin = ClusterGrpc.newBlockingStub(ch);

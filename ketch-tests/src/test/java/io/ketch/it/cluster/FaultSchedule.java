@@ -17,12 +17,12 @@ import java.util.Set;
 final class FaultSchedule {
   enum Kind { KILL, KILL_LEADER, PAUSE, TERM_LEADER, ISOLATE, ISOLATE_LEADER, MINORITY, BRIDGE }
 
-  private final KetchCluster cluster;
+  private final FaultableCluster cluster;
   private final Random random;
   private final List<String> log = new ArrayList<>();
   private final long start = System.nanoTime();
 
-  FaultSchedule(KetchCluster cluster, long seed) {
+  FaultSchedule(FaultableCluster cluster, long seed) {
     this.cluster = cluster;
     this.random = new Random(seed);
   }
@@ -68,30 +68,30 @@ final class FaultSchedule {
     switch (kind) {
       case KILL, KILL_LEADER -> {
         int m = kind == Kind.KILL ? 1 + random.nextInt(n) : leaderOrRandom();
-        cluster.member(m).kill();
+        cluster.kill(m);
         KetchCluster.sleep(hold);
-        cluster.member(m).start();
+        cluster.start(m);
         record(kind + " m" + m, t0);
       }
       case TERM_LEADER -> {
         int m = leaderOrRandom();
-        cluster.member(m).terminate();
+        cluster.terminate(m);
         KetchCluster.sleep(hold / 2);
-        cluster.member(m).start();
+        cluster.start(m);
         record(kind + " m" + m, t0);
       }
       case PAUSE -> {
         int m = 1 + random.nextInt(n);
-        cluster.member(m).pause();
+        cluster.pause(m);
         KetchCluster.sleep(hold);
-        cluster.member(m).resume();
+        cluster.resume(m);
         record(kind + " m" + m + " " + hold + "ms", t0);
       }
       case ISOLATE, ISOLATE_LEADER -> {
         int m = kind == Kind.ISOLATE ? 1 + random.nextInt(n) : leaderOrRandom();
-        cluster.network().partition(drop, List.of(Set.of(m), others(Set.of(m))));
+        cluster.partition(drop, List.of(Set.of(m), others(Set.of(m))));
         KetchCluster.sleep(hold);
-        cluster.network().heal();
+        cluster.heal();
         record(kind + " m" + m + (drop ? " drop " : " refuse ") + hold + "ms", t0);
       }
       case MINORITY -> {
@@ -99,16 +99,16 @@ final class FaultSchedule {
         while (minority.size() < (n - 1) / 2) {
           minority.add(1 + random.nextInt(n));
         }
-        cluster.network().partition(drop, List.of(minority, others(minority)));
+        cluster.partition(drop, List.of(minority, others(minority)));
         KetchCluster.sleep(hold);
-        cluster.network().heal();
+        cluster.heal();
         record(kind + " " + minority + (drop ? " drop " : " refuse ") + hold + "ms", t0);
       }
       case BRIDGE -> {
         // 1,2 | 3 | 4,5: the sides reach each other only through member 3
-        cluster.network().partition(drop, List.of(Set.of(1, 2), Set.of(4, 5)));
+        cluster.partition(drop, List.of(Set.of(1, 2), Set.of(4, 5)));
         KetchCluster.sleep(hold);
-        cluster.network().heal();
+        cluster.heal();
         record(kind + " {1,2}-3-{4,5}" + (drop ? " drop " : " refuse ") + hold + "ms", t0);
       }
       default -> throw new IllegalStateException(kind.toString());
@@ -126,13 +126,8 @@ final class FaultSchedule {
   }
 
   private int leaderOrRandom() {
-    for (int i = 1; i <= cluster.size(); i++) {
-      var s = cluster.status(i);
-      if (s != null && s.getLeader() != 0 && s.getLeader() == s.getHeader().getMemberId()) {
-        return i;
-      }
-    }
-    return 1 + random.nextInt(cluster.size());
+    int leader = cluster.leader();
+    return leader != 0 ? leader : 1 + random.nextInt(cluster.size());
   }
 
   private void record(String what, long t0) {

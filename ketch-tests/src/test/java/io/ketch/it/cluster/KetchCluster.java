@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * members and cut links. Started with {@code --initial-cluster-state new}; further slots are wired
  * for members the test adds later.
  */
-final class KetchCluster implements AutoCloseable {
+final class KetchCluster implements FaultableCluster {
   private final Path dir = TestDirs.newDir("ketch-cluster");
   private final int size;
   private final int slots;
@@ -158,7 +159,8 @@ final class KetchCluster implements AutoCloseable {
     return m;
   }
 
-  int size() {
+  @Override
+  public int size() {
     return size;
   }
 
@@ -186,7 +188,8 @@ final class KetchCluster implements AutoCloseable {
   }
 
   /** Status of member {@code i}, or null when it does not answer within a second. */
-  synchronized StatusResponse status(int i) {
+  @Override
+  public synchronized StatusResponse status(int i) {
     ManagedChannel ch = channels.computeIfAbsent(i, k -> member(k).channel());
     try {
       return MaintenanceGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
@@ -196,73 +199,64 @@ final class KetchCluster implements AutoCloseable {
     }
   }
 
-  /**
-   * Waits until a member leads that the running, unpaused members {@code among} agree on; returns
-   * its slot.
-   */
-  int awaitLeader(long timeoutMillis, List<Integer> among) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    while (System.nanoTime() < deadline) {
-      long leader = 0;
-      boolean agreed = true;
-      for (int i : among) {
-        StatusResponse s = status(i);
-        if (s == null || s.getLeader() == 0 || (leader != 0 && s.getLeader() != leader)) {
-          agreed = false;
-          break;
-        }
-        leader = s.getLeader();
-      }
-      if (agreed && leader != 0) {
-        for (int i : among) {
-          StatusResponse s = status(i);
-          if (s != null && s.getHeader().getMemberId() == leader) {
-            return i;
-          }
-        }
-      }
-      sleep(50);
-    }
-    throw new AssertionError("no leader agreed on by " + among + " within " + timeoutMillis + " ms; cut links: "
-        + network.cutLinks());
+  @Override
+  public String memberName(int m) {
+    return member(m).name();
   }
 
-  /** Waits until some member leads, as seen by every running, unpaused member; returns its slot. */
-  int awaitLeader(long timeoutMillis) {
-    List<Integer> live = new ArrayList<>();
-    for (MemberProcess m : members()) {
-      if (m.isAlive() && !m.isPaused()) {
-        live.add(m.index());
-      }
-    }
-    return awaitLeader(timeoutMillis, live);
+  @Override
+  public String address(int m) {
+    return member(m).address();
   }
 
-  /**
-   * Waits until every running, unpaused member has a leader and has applied what the leader had
-   * committed when the wait began (a member back from a partition or a restart has caught up).
-   */
-  void awaitConverged(long timeoutMillis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    int leader = awaitLeader(timeoutMillis);
-    StatusResponse ls = status(leader);
-    long target = ls == null ? 0 : ls.getRaftIndex();
-    for (MemberProcess m : members()) {
-      if (!m.isAlive() || m.isPaused()) {
-        continue;
-      }
-      while (true) {
-        StatusResponse s = status(m.index());
-        if (s != null && s.getLeader() != 0 && s.getRaftAppliedIndex() >= target) {
-          break;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError(m.name() + " did not catch up to index " + target + " within " + timeoutMillis
-              + " ms: " + s + "\n" + logTail(m.index(), 20));
-        }
-        sleep(50);
-      }
-    }
+  @Override
+  public ManagedChannel newChannel(int m) {
+    return member(m).channel();
+  }
+
+  @Override
+  public boolean isRunning(int m) {
+    return member(m).isAlive() && !member(m).isPaused();
+  }
+
+  @Override
+  public void kill(int m) {
+    member(m).kill();
+  }
+
+  @Override
+  public void start(int m) {
+    member(m).start();
+  }
+
+  @Override
+  public void terminate(int m) {
+    member(m).terminate();
+  }
+
+  @Override
+  public void pause(int m) {
+    member(m).pause();
+  }
+
+  @Override
+  public void resume(int m) {
+    member(m).resume();
+  }
+
+  @Override
+  public void partition(boolean drop, List<Set<Integer>> groups) {
+    network.partition(drop, groups);
+  }
+
+  @Override
+  public void heal() {
+    network.heal();
+  }
+
+  @Override
+  public String diagnostics(int m) {
+    return "; cut links: " + network.cutLinks() + "\n" + logTail(m, 20);
   }
 
   /** Member {@code i}'s ID (from its status). */

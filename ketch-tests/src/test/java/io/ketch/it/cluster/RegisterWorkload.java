@@ -53,12 +53,12 @@ final class RegisterWorkload implements AutoCloseable {
     this.keys = keys;
   }
 
-  /** Starts {@code clients} clients on {@code member}, each with its own connection and random seed. */
-  void start(MemberProcess member, int clients, long seed) {
+  /** Starts {@code clients} clients on member {@code m}, each with its own connection and random seed. */
+  void start(FaultableCluster cluster, int m, int clients, long seed) {
     for (int c = 0; c < clients; c++) {
-      ManagedChannel ch = member.channel();
+      ManagedChannel ch = cluster.newChannel(m);
       channels.add(ch);
-      String name = member.name() + "-c" + c;
+      String name = cluster.memberName(m) + "-c" + c;
       Random random = new Random(seed * 31 + c);
       Thread t = new Thread(() -> run(name, KVGrpc.newBlockingStub(ch), random), "workload-" + name);
       t.setDaemon(true);
