@@ -18,7 +18,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -149,13 +148,18 @@ public final class EmbeddedKetch implements AutoCloseable {
       } catch (IOException e) {
         throw new EmbeddedKetchException("cannot make a temporary data directory: " + e.getMessage(), e);
       }
-      String token = "ketch-embed-" + UUID.randomUUID();
-      int[] clientPorts = new int[members];
-      int[] peerPorts = new int[members];
+      Layout layout;
+      try {
+        layout = Layout.of(root, members, clientPort);
+      } catch (EmbeddedKetchException e) {
+        deleteQuietly(temp);
+        throw e;
+      }
+      String token = layout.token();
+      int[] clientPorts = layout.clientPorts();
+      int[] peerPorts = layout.peerPorts();
       List<String> cluster = new ArrayList<>();
       for (int i = 0; i < members; i++) {
-        clientPorts[i] = members == 1 && clientPort != 0 ? clientPort : freePort();
-        peerPorts[i] = freePort();
         cluster.add(name(i) + "=http://127.0.0.1:" + peerPorts[i]);
       }
       EmbeddedKetch ketch = new EmbeddedKetch(temp);
@@ -222,7 +226,7 @@ public final class EmbeddedKetch implements AutoCloseable {
   }
 
   /** A port nobody listens on now, on 127.0.0.1. */
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {

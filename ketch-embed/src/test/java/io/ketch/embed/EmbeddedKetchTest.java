@@ -99,6 +99,33 @@ class EmbeddedKetchTest {
   }
 
   @Test
+  void aKeptDataDirStartsTheSameClusterAgainAndRefusesAnother() throws Exception {
+    Path dir = Files.createTempDirectory("ketch-embed-kept-");
+    try {
+      try (EmbeddedKetch k = EmbeddedKetch.builder().members(3).dataDir(dir).start(); Client c = client(k)) {
+        c.kv().put(b("kept"), b("across runs")).join();
+      }
+      try (EmbeddedKetch again = EmbeddedKetch.builder().members(3).dataDir(dir).start(); Client c = client(again)) {
+        assertEquals("across runs", get(c, "kept"), "the same cluster, with its data");
+      }
+      EmbeddedKetchException other = assertThrows(EmbeddedKetchException.class,
+          () -> EmbeddedKetch.builder().members(1).dataDir(dir).start());
+      assertTrue(other.getMessage().contains("3-member"), other.getMessage());
+      Path foreign = Files.createTempDirectory("ketch-embed-foreign-");
+      Files.createDirectories(foreign.resolve("member"));
+      EmbeddedKetchException notOurs = assertThrows(EmbeddedKetchException.class,
+          () -> EmbeddedKetch.builder().dataDir(foreign).start());
+      assertTrue(notOurs.getMessage().contains("did not start"), notOurs.getMessage());
+      Files.delete(foreign.resolve("member"));
+      Files.delete(foreign);
+    } finally {
+      try (var all = Files.walk(dir)) {
+        all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
   void closeLeavesNoThreadsAndNoDirectory() throws Exception {
     // warm up what a JVM starts once (gRPC's shared pools, the JIT's own threads)
     try (EmbeddedKetch warm = EmbeddedKetch.builder().start()) {
