@@ -28,6 +28,6 @@ for i in $(seq "$rounds"); do
   done
   t1=$(date +%s%N)
   echo "etcd process members=1 start_to_first_put_ms=$(( (t1 - t0) / 1000000 ))"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 done

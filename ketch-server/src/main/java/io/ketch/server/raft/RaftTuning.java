@@ -34,6 +34,12 @@ final class RaftTuning {
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election * 6 / 10, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(election * 12 / 10, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    if (cfg.initialCluster().size() == 1) {
+      // a single member campaigns at once when it starts, as etcd's does, instead of waiting out an
+      // election timeout for a leader that cannot exist (a member added later goes on from there)
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(10, TimeUnit.MILLISECONDS));
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(20, TimeUnit.MILLISECONDS));
+    }
     RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, false);
