@@ -355,7 +355,9 @@ public final class KetchServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (raft.leading() && raft.groupView().latestConfiguration().voters().size() > 1) {
+    // the leader hands over even before it has applied its first entry of the term (leading() is
+    // false until then): a stop right after an election must not cost the others an election timeout
+    if (raft.leaderId() == raft.memberId() && raft.groupView().latestConfiguration().voters().size() > 1) {
       handOver();
     }
     closeNow();

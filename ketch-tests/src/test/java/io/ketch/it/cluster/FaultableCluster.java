@@ -16,6 +16,15 @@ import java.util.concurrent.TimeUnit;
 interface FaultableCluster extends AutoCloseable {
   int size();
 
+  /** The numbers of the members the cluster has now (members added later included). */
+  default List<Integer> memberNumbers() {
+    List<Integer> all = new ArrayList<>();
+    for (int i = 1; i <= size(); i++) {
+      all.add(i);
+    }
+    return all;
+  }
+
   /** Member {@code m}'s name. */
   String memberName(int m);
 
@@ -92,7 +101,7 @@ interface FaultableCluster extends AutoCloseable {
   /** Waits until some member leads, as seen by every running, unpaused member; returns its number. */
   default int awaitLeader(long timeoutMillis) {
     List<Integer> live = new ArrayList<>();
-    for (int i = 1; i <= size(); i++) {
+    for (int i : memberNumbers()) {
       if (isRunning(i)) {
         live.add(i);
       }
@@ -109,7 +118,7 @@ interface FaultableCluster extends AutoCloseable {
     int leader = awaitLeader(timeoutMillis);
     StatusResponse ls = status(leader);
     long target = ls == null ? 0 : ls.getRaftIndex();
-    for (int m = 1; m <= size(); m++) {
+    for (int m : memberNumbers()) {
       if (!isRunning(m)) {
         continue;
       }
@@ -129,7 +138,7 @@ interface FaultableCluster extends AutoCloseable {
 
   /** The member that leads now by its own status, or 0. */
   default int leader() {
-    for (int i = 1; i <= size(); i++) {
+    for (int i : memberNumbers()) {
       StatusResponse s = status(i);
       if (s != null && s.getLeader() != 0 && s.getLeader() == s.getHeader().getMemberId()) {
         return i;

@@ -200,6 +200,15 @@ final class KetchCluster implements FaultableCluster {
   }
 
   @Override
+  public List<Integer> memberNumbers() {
+    List<Integer> out = new ArrayList<>();
+    for (MemberProcess m : members()) {
+      out.add(m.index());
+    }
+    return out;
+  }
+
+  @Override
   public String memberName(int m) {
     return member(m).name();
   }
